@@ -1,0 +1,48 @@
+# essaycast: `make demo` and `make test` are the whole set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COQUI_VENV := .venv-coqui
+COQUI_STAMP := $(COQUI_VENV)/.installed
+
+.PHONY: demo test test-coqui lint bench browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/essaycast make script/sample-essay.txt --cast samantha --site output
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench
+
+# Headless Chromium for the site test (Debian package; installed once, as the test set-up).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: the browser test will be skipped"; }
+
+test: $(STAMP) browser lint
+	$(BIN)/python -m pytest -m "not coqui"
+
+# The optional Coqui backend lives in its own venv: CPU torch from local disk first, then coqui-tts
+# with torch pinned by a constraints file (see docs/coqui.md).
+$(COQUI_STAMP): pyproject.toml constraints/coqui.txt
+	test -x $(COQUI_VENV)/bin/python || $(PYTHON) -m venv $(COQUI_VENV)
+	$(COQUI_VENV)/bin/python -m pip install -q --upgrade pip
+	$(COQUI_VENV)/bin/python -m pip install -q torch==2.13.0
+	$(COQUI_VENV)/bin/python -m pip install -q -c constraints/coqui.txt -e '.[dev,coqui]'
+	touch $(COQUI_STAMP)
+
+test-coqui: $(COQUI_STAMP)
+	$(COQUI_VENV)/bin/python -m pytest -m coqui
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(COQUI_VENV) .pytest_cache .ruff_cache

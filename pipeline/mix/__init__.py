@@ -1,0 +1,1 @@
+"""Mixing stage: rendered segments → one mastered Episode (MP3, chapters, transcripts)."""

@@ -1,0 +1,1 @@
+"""Publishing stage: Episodes → podcast feed, static site and a local preview server."""

@@ -1,0 +1,1 @@
+"""Synthesis stage: render every segment of a Script with its cast voice (engines, voices, cache)."""
