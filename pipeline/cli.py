@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -24,10 +22,18 @@ app = typer.Typer(
 )
 
 
-def _console():  # noqa: ANN202 - rich is imported lazily
+def _console():
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the essaycast version."""
+    from pipeline import __version__
+
+    print(__version__)
 
 
 # --- script stage -----------------------------------------------------------------------------
@@ -42,25 +48,11 @@ def _console():  # noqa: ANN202 - rich is imported lazily
 def main() -> None:
     """Console entry point: user errors become one line on stderr and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        app()  # standalone mode: typer handles --help, usage errors and exit codes itself
     except EssaycastError as exc:
         print(f"essaycast: error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
-        print("essaycast: interrupted (finished segments are cached; run again to resume)",
-              file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            print("essaycast: aborted", file=sys.stderr)
-            sys.exit(130)
+    except Exception as exc:  # last line of defence: never show a traceback
         if os.environ.get("ESSAYCAST_DEBUG"):
             raise
         print(f"essaycast: internal error: {type(exc).__name__}: {exc} "
