@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+MASTER_SUFFIXES: tuple[str, ...] = (".flac", ".wav")
+"""Lossless master formats, looked for beside the MP3 in this order."""
+COVER_SUFFIXES: tuple[str, ...] = (".jpg", ".png")
+"""Cover image copies, looked for beside the MP3 in this order."""
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -70,3 +75,49 @@ class Episode:
     """SRT transcript sidecar."""
     master: Path | None = None
     """Lossless master (WAV/FLAC) when one was asked for."""
+    album: str = ""
+    """Podcast (or essay) title the episode belongs to."""
+    date: str = ""
+    """Recording date, ISO 8601."""
+
+    @classmethod
+    def load(cls, mp3: Path) -> Episode:
+        """Rebuild an Episode from an MP3 written by the mixing stage and the sidecars beside it.
+
+        Title, author, album, date, description, language, chapters and measured loudness come
+        from the ID3 tag, the duration from the MPEG stream, cues from ``NAME.vtt``; sidecars and
+        the lossless master / cover copy are set when the files exist. A missing file or one that
+        is not an MP3 raises EssaycastError.
+        """
+        from mutagen.mp3 import MP3
+
+        from pipeline.mix import sidecars
+        from pipeline.mix.tags import read_tags
+        from pipeline.script.model import NARRATOR
+
+        mp3 = Path(mp3)
+        tags = read_tags(mp3)
+        present = {field: path for field in sidecars.SIDECAR_SUFFIXES
+                   if (path := sidecars.sidecar_path(mp3, field)).is_file()}
+        cues = sidecars.read_vtt(present["vtt"], NARRATOR) if "vtt" in present else ()
+
+        def beside(suffixes: tuple[str, ...]) -> Path | None:
+            return next((p for s in suffixes if (p := mp3.with_suffix(s)).is_file()), None)
+
+        return cls(
+            audio=mp3,
+            title=tags.title,
+            duration_ms=round(MP3(mp3).info.length * 1000),
+            chapters=tags.chapters,
+            cues=cues,
+            author=tags.artist,
+            description=tags.description,
+            language=tags.language,
+            loudness_lufs=tags.loudness_lufs,
+            true_peak_dbtp=tags.true_peak_dbtp,
+            cover=beside(COVER_SUFFIXES),
+            master=beside(MASTER_SUFFIXES),
+            album=tags.album,
+            date=tags.date,
+            **present,
+        )
