@@ -1,14 +1,38 @@
 """Voice profiles: what a voice name (``narrator``, ``samantha``) means — engine, model, speaker, settings.
 
-Profiles are TOML files. Shipped ones come with the package; a ``voices/`` folder in the working
-directory adds profiles or overrides shipped ones of the same name.
+Profiles are TOML files named after the voice::
+
+    # voices/narrator.toml
+    engine = "piper"
+    description = "Joe, a calm US English male voice"
+    license = "CC0-1.0"
+    [settings]
+    length_scale = 1.0
+
+Shipped ones come with the package (``pipeline/_voices`` in a wheel, the repository's ``voices/`` in
+a source checkout); a ``voices/`` folder in the working directory adds profiles or overrides shipped
+ones of the same name. A profile that cannot be read is an error naming its file, never skipped.
 """
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pipeline.errors import EssaycastError
+from pipeline.script.model import SPEAKER_RE
+
+PACKAGED_VOICES = Path(__file__).resolve().parents[1] / "_voices"
+"""Where a wheel install keeps the shipped profiles (pyproject force-includes ``voices/`` there)."""
+
+CHECKOUT_VOICES = Path(__file__).resolve().parents[2] / "voices"
+"""The shipped profiles in a source checkout or editable install."""
+
+LOCAL_VOICES = Path("voices")
+"""The user's own profiles, relative to the working directory."""
 
 
 @dataclass(frozen=True)
@@ -22,17 +46,20 @@ class Voice:
     model: str = ""
     """Model reference: empty for the engine's packaged default, else a path (relative to the profile)."""
     config: str = ""
-    """Model config path where the engine needs one (Piper ``.onnx.json``, Coqui ``config.json``)."""
+    """Model config path where the engine needs one (Piper ``.onnx.json``, Coqui ``config.json``,
+    Kokoro ``config.json`` with its vocabulary)."""
     speaker: str = ""
     """Speaker id or name within a multi-speaker model or voice pack (e.g. ``jf_gongitsune``)."""
     settings: dict[str, Any] = field(default_factory=dict)
-    """Engine settings (length_scale, noise_scale, noise_w, speed, volume, ...)."""
+    """Engine settings (length_scale, noise_scale, noise_w_scale, speed, volume, ...)."""
     description: str = ""
     """One line for ``essaycast voices``."""
     license: str = ""
     """Licence of the voice/model."""
     source: Path | None = None
     """The TOML file this profile was read from."""
+    voices: str = ""
+    """Voice pack file where the engine keeps speakers apart from the model (Kokoro ``.npz``/``.bin``)."""
 
     def path(self, reference: str) -> Path:
         """Resolve a model/config path relative to the profile file."""
@@ -40,3 +67,137 @@ class Voice:
         if not p.is_absolute() and self.source is not None:
             p = self.source.parent / p
         return p
+
+    @property
+    def origin(self) -> str:
+        """Where the profile came from, for messages."""
+        return str(self.source) if self.source is not None else f"voice {self.name!r}"
+
+
+_TEXT_KEYS = ("engine", "model", "config", "voices", "description", "license")
+"""Top-level keys whose value is a string."""
+
+PROFILE_KEYS = (*_TEXT_KEYS, "speaker", "settings")
+"""Every key a profile may have."""
+
+
+def parse_profile(path: Path, data: Mapping[str, Any]) -> Voice:
+    """Build a Voice from one parsed TOML file, rejecting unknown keys and wrong types."""
+
+    def bad(message: str) -> EssaycastError:
+        return EssaycastError(f"{path}: {message}", hint="fix the voice profile")
+
+    name = path.stem
+    if not SPEAKER_RE.match(name):
+        raise bad(f"bad profile name {name!r} (use lowercase letters, digits, - or _; at most 32)")
+    unknown = [key for key in data if key not in PROFILE_KEYS]
+    if unknown:
+        raise bad(f"unknown key {unknown[0]!r} (allowed: {', '.join(PROFILE_KEYS)})")
+    for key in _TEXT_KEYS:
+        if key in data and not isinstance(data[key], str):
+            raise bad(f"{key} must be a string, not {_type_name(data[key])}")
+    if not data.get("engine"):
+        raise bad("missing engine (e.g. engine = \"piper\")")
+    speaker = data.get("speaker", "")
+    if isinstance(speaker, bool) or not isinstance(speaker, str | int):
+        raise bad(f"speaker must be a name or a number, not {_type_name(speaker)}")
+    settings = data.get("settings", {})
+    if not isinstance(settings, dict):
+        raise bad(f"settings must be a table ([settings]), not {_type_name(settings)}")
+    voice = Voice(
+        name=name,
+        engine=data["engine"],
+        model=data.get("model", ""),
+        config=data.get("config", ""),
+        voices=data.get("voices", ""),
+        speaker=str(speaker),
+        settings=dict(settings),
+        description=data.get("description", ""),
+        license=data.get("license", ""),
+        source=path,
+    )
+    from pipeline.synth.engines import engine_module
+
+    try:
+        module = engine_module(voice.engine)
+    except EssaycastError as exc:
+        raise bad(exc.message + (f" — {exc.hint}" if exc.hint else "")) from None
+    problem = check_settings(voice.settings, getattr(module, "SETTINGS", None))
+    if problem:
+        raise bad(problem)
+    return voice
+
+
+def check_settings(settings: Mapping[str, Any], allowed: Mapping[str, type] | None) -> str:
+    """Why ``settings`` do not fit the engine's ``SETTINGS`` table, or empty when they do.
+
+    Whole numbers are accepted where a float is expected (``volume = 1``); booleans never count
+    as numbers. Without a table (an engine that does not declare one) everything is accepted.
+    """
+    if allowed is None:
+        return ""
+    for key, value in settings.items():
+        if key not in allowed:
+            return f"unknown setting {key!r} (allowed: {', '.join(allowed) or 'none'})"
+        expected = allowed[key]
+        accepted = (int, float) if expected is float else (expected,)
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, accepted):
+            return f"setting {key} must be {expected.__name__}, not {_type_name(value)}"
+    return ""
+
+
+def _type_name(value: object) -> str:
+    return {dict: "a table", list: "a list", bool: "a boolean", str: "a string"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def read_profile(path: Path) -> Voice:
+    """Read and validate one profile file."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise EssaycastError(f"{path}: not valid TOML: {exc}", hint="fix the voice profile") from None
+    except OSError as exc:
+        raise EssaycastError(f"cannot read voice profile {path}: {exc.strerror or exc}") from None
+    return parse_profile(path, data)
+
+
+def shipped_voices_dir() -> Path:
+    """The folder holding the shipped profiles: inside the installed package, else the checkout's."""
+    return PACKAGED_VOICES if PACKAGED_VOICES.is_dir() else CHECKOUT_VOICES
+
+
+def load_voices(local: Path | None = None) -> dict[str, Voice]:
+    """Every profile by name: the shipped ones, then ``local`` (default ``./voices``) on top.
+
+    Raises EssaycastError naming the file for any profile that cannot be read or is invalid.
+    """
+    voices: dict[str, Voice] = {}
+    local = LOCAL_VOICES if local is None else local
+    folders = [shipped_voices_dir()]
+    if local.is_dir() and local.resolve() != folders[0].resolve():
+        folders.append(local)
+    for folder in folders:
+        for path in sorted(folder.glob("*.toml")):
+            voice = read_profile(path.absolute())
+            voices[voice.name] = voice
+    return voices
+
+
+def get_voice(name: str, voices: Mapping[str, Voice] | None = None) -> Voice:
+    """The profile called ``name``; an error listing the available ones if there is none."""
+    voices = load_voices() if voices is None else voices
+    try:
+        return voices[name]
+    except KeyError:
+        raise unknown_voice(name, voices) from None
+
+
+def unknown_voice(name: str, voices: Mapping[str, Voice]) -> EssaycastError:
+    """The error for a voice name that has no profile."""
+    return EssaycastError(
+        f"unknown voice {name!r} (available: {', '.join(sorted(voices)) or 'none'})",
+        hint=f"add voices/{name}.toml or pick one of the listed voices (essaycast voices)",
+    )

@@ -1,20 +1,46 @@
-"""Engine interface and the registry table that maps an engine name to its module.
+"""Engine interface, the registry table that maps an engine name to its module, and shared helpers.
 
 An engine turns text into mono float32 audio at its own sample rate, one chunk per sentence
 (like Piper's ``PiperVoice.synthesize``). Engine modules are imported only when a voice needs
-them, so listing voices never loads onnxruntime or torch.
+them, so listing voices never loads onnxruntime or torch: an engine module imports its heavy
+libraries inside ``load`` (and ``availability`` only checks that they can be found).
+
+How the rest of the stage uses an engine module:
+
+- ``availability(voice)`` is asked for every voice a script uses before anything is synthesized;
+  a non-empty answer stops the render with that line. It must be cheap and must not raise.
+- ``identity(voice)`` goes into every cache key, so it must change when the model files change
+  (use ``file_digest``) and must be the same in every process. It may prepare files once (Kokoro
+  assembles its model here, in the parent process, before workers start).
+- ``load(voice, threads)`` runs once per worker process per voice; ``threads`` is the ONNX/torch
+  intra-op thread budget of that worker (1 when several workers share the cores).
+- ``Engine.synthesize(text)`` yields float32 chunks in [-1, 1] at ``Engine.sample_rate``; the
+  renderer concatenates them as they are, so each chunk should end with its natural pause.
+
+Optional module attributes (looked up with defaults, so an engine may leave them out):
+
+- ``SETTINGS: dict[str, type]`` — the ``[settings]`` keys a profile may use and their types
+  (``float`` also accepts whole numbers); profiles with other keys are rejected when loaded.
+  Without it, any settings are accepted.
+- ``COST: float`` — rough compute per character of text relative to Piper (1.0); the renderer starts
+  expensive segments first so all cores stay busy to the end. Default 1.0.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.errors import EssaycastError
 
 if TYPE_CHECKING:
     import numpy as np
+    import onnxruntime
 
     from pipeline.synth.voices import Voice
 
@@ -26,12 +52,15 @@ class Engine(Protocol):
     """Rate of the audio it yields, in Hz."""
 
     def synthesize(self, text: str) -> Iterator[np.ndarray]:
-        """Yield mono float32 audio in [-1, 1], one chunk per sentence of ``text``."""
+        """Yield mono float32 audio in [-1, 1], one chunk per sentence of ``text``.
+
+        An engine whose backend reads whole texts (Festival) may yield a single chunk.
+        """
         ...
 
 
 class EngineModule(Protocol):
-    """What each engine module provides."""
+    """What each engine module provides (plus the optional ``SETTINGS`` and ``COST``, see above)."""
 
     def load(self, voice: Voice, threads: int = 1) -> Engine:
         """Load the voice's model (once per worker process)."""
@@ -68,3 +97,71 @@ def engine_module(name: str) -> EngineModule:
             f"unknown engine {name!r}", hint=f"choose one of: {', '.join(ENGINES)}"
         ) from None
     return importlib.import_module(module_name)  # type: ignore[return-value]
+
+
+def engine_cost(name: str) -> float:
+    """The engine's relative compute cost per character (its ``COST``, default 1.0)."""
+    return float(getattr(engine_module(name), "COST", 1.0))
+
+
+_HUB_NAME = re.compile(r"[\w.-]+(/[\w.-]+)+\Z")
+"""``owner/model`` or ``tts_models/en/vctk/vits``: names a model hub resolves, not file paths."""
+
+
+def is_hub_name(reference: str) -> bool:
+    """True for a model-hub reference (``hexgrad/Kokoro-82M``, ``hf://…``) rather than a file path."""
+    if "://" in reference:
+        return True
+    if reference.startswith(("/", "./", "../", "~")) or Path(reference).suffix:
+        return False
+    return bool(_HUB_NAME.match(reference))
+
+
+def local_file(voice: Voice, reference: str, what: str) -> Path:
+    """The existing local file a profile refers to; a clear error for hub names and missing files.
+
+    essaycast never downloads models, so a hub name gets a message saying how to point the profile
+    at files downloaded by hand. Engines use this for model, config and voice-pack references.
+    """
+    path = voice.path(reference)
+    if not path.exists() and is_hub_name(reference):
+        raise EssaycastError(
+            f"{voice.origin}: {what} {reference!r} is a model-hub name, and essaycast never downloads models",
+            hint=f"download the files yourself and set {what} = \"/path/to/file\" in the profile",
+        )
+    if not path.is_file():
+        raise EssaycastError(
+            f"{voice.origin}: {what} file not found: {path}",
+            hint="fix the path in the profile (relative paths start at the profile's folder)",
+        )
+    return path
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's content, computed once per process for each (path, size, mtime)."""
+    stat = path.stat()
+    return _digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def onnx_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSession:
+    """A CPU ONNX session limited to ``threads`` intra-op threads (one per worker process is fastest)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = max(1, threads)
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(
+        model if isinstance(model, bytes) else str(model),
+        sess_options=options,
+        providers=["CPUExecutionProvider"],
+    )
+

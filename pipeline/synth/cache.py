@@ -1,0 +1,104 @@
+"""The segment cache: each synthesized segment stored once, keyed by everything that shapes its sound.
+
+An entry is a FLAC file (24-bit PCM, mono, the engine's rate) plus a small JSON sidecar holding its
+rate, length and SHA-256. Both are written atomically, audio first; an entry counts only when the
+sidecar's hash matches the audio, so a crash, a truncated file or two processes racing on the same
+key can only cost a re-render, never a broken segment. The key is a hash of the engine, the model
+files' identity, the speaker, the settings and the text — not the profile's name, so renaming a
+profile or swapping a voice back and forth costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.files import atomic_path, write_text
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pipeline.synth.voices import Voice
+
+CACHE_ENV = "ESSAYCAST_CACHE_DIR"
+"""Environment variable that moves the whole cache (tests, users with a faster disk)."""
+
+FORMAT = 1
+"""Version of the entry layout and of how audio is produced; part of every key."""
+
+
+def cache_root() -> Path:
+    """essaycast's cache folder: ``$ESSAYCAST_CACHE_DIR`` or the platform's user cache dir."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("essaycast"))
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One stored segment."""
+
+    audio: Path
+    """The FLAC file."""
+    sample_rate: int
+    """Its rate in Hz."""
+    frames: int
+    """Its length in samples."""
+
+
+@dataclass(frozen=True)
+class SegmentCache:
+    """Rendered segments on disk, by key."""
+
+    root: Path = field(default_factory=lambda: cache_root() / "segments")
+    """Folder holding the entries (two-letter fan-out subfolders)."""
+
+    def key(self, voice: Voice, identity: str, text: str) -> str:
+        """The key of ``text`` spoken by ``voice`` whose model files have ``identity``."""
+        recipe = {
+            "format": FORMAT,
+            "engine": voice.engine,
+            "identity": identity,
+            "speaker": voice.speaker,
+            "settings": voice.settings,
+            "text": text,
+        }
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
+
+    def paths(self, key: str) -> tuple[Path, Path]:
+        """The audio file and sidecar of ``key``."""
+        folder = self.root / key[:2]
+        return folder / f"{key}.flac", folder / f"{key}.json"
+
+    def get(self, key: str) -> CacheEntry | None:
+        """The entry for ``key`` if it is present and intact, else None (missing or damaged)."""
+        audio, sidecar = self.paths(key)
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            digest = hashlib.sha256(audio.read_bytes()).hexdigest()
+            if meta["sha256"] != digest:
+                return None
+            return CacheEntry(audio, int(meta["sample_rate"]), int(meta["frames"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, samples: np.ndarray, sample_rate: int) -> CacheEntry:
+        """Store mono float samples in [-1, 1] under ``key`` and return the entry."""
+        import numpy as np
+        import soundfile
+
+        samples = np.clip(np.asarray(samples, dtype=np.float32).ravel(), -1.0, 1.0)
+        audio, sidecar = self.paths(key)
+        with atomic_path(audio) as tmp:
+            soundfile.write(tmp, samples, sample_rate, subtype="PCM_24", format="FLAC")
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        meta = {"sample_rate": sample_rate, "frames": int(samples.size), "sha256": digest}
+        write_text(sidecar, json.dumps(meta) + "\n")
+        return CacheEntry(audio, sample_rate, int(samples.size))
