@@ -30,12 +30,17 @@ test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -m "not coqui"
 
 # The optional Coqui backend lives in its own venv: CPU torch from local disk first, then coqui-tts
-# with torch pinned by a constraints file (see docs/coqui.md).
+# with torch pinned by a constraints file. PyPI's torchaudio links CUDA libraries that a CPU torch
+# lacks; without its native libraries it imports as pure Python, all TTS inference uses (docs/coqui.md).
+TORCHAUDIO_NATIVE := import importlib.util as u, pathlib as p; \
+  [f.unlink() for f in p.Path(u.find_spec("torchaudio").origin).parent.glob("lib/*.so")]
 $(COQUI_STAMP): pyproject.toml constraints/coqui.txt
 	test -x $(COQUI_VENV)/bin/python || $(PYTHON) -m venv $(COQUI_VENV)
 	$(COQUI_VENV)/bin/python -m pip install -q --upgrade pip
-	$(COQUI_VENV)/bin/python -m pip install -q torch==2.13.0
+	$(COQUI_VENV)/bin/python -m pip install -q -c constraints/coqui.txt torch
 	$(COQUI_VENV)/bin/python -m pip install -q -c constraints/coqui.txt -e '.[dev,coqui]'
+	$(COQUI_VENV)/bin/python -c '$(TORCHAUDIO_NATIVE)'
+	$(COQUI_VENV)/bin/python -c 'import TTS.api'
 	touch $(COQUI_STAMP)
 
 test-coqui: $(COQUI_STAMP)
