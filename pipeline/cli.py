@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -43,6 +45,57 @@ def version() -> None:
 # --- mix stage --------------------------------------------------------------------------------
 
 # --- publish stage ----------------------------------------------------------------------------
+
+
+@app.command("publish")
+def publish_command(
+    episode: Annotated[
+        Path | None, typer.Argument(help="The episode MP3 (its .chapters.json, .vtt and .srt beside it).")
+    ] = None,
+    site: Annotated[Path, typer.Option("--site", help="The site folder (feed, pages, media).")] = Path(
+        "output"),
+    title: Annotated[str | None, typer.Option("--title", help="Episode title (default: the MP3's).")] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", help="Episode summary (default: the MP3's).")
+    ] = None,
+    init: Annotated[
+        bool, typer.Option("--init", help="Create the site's podcast.toml with defaults, to edit.")
+    ] = False,
+) -> None:
+    """Add an episode to the site's podcast feed and web pages (again: update it in place)."""
+    from pipeline.mix.episode import Episode
+    from pipeline.publish import init_site, publish
+
+    if init:
+        init_site(site)
+        print(f"Created {site / 'podcast.toml'}: edit the title, author, owner e-mail and base_url.")
+    if episode is None:
+        if not init:
+            raise EssaycastError("no episode given", hint="essaycast publish EPISODE.mp3, or --init")
+        return
+    done = publish(Episode.load(episode), site, title=title, description=description)
+    if done.settings_created:
+        print(f"Created {site / 'podcast.toml'} with defaults: edit it, then publish again.")
+    for warning in done.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    action = "Added" if done.added else "Updated"
+    print(f"{action} episode {done.item.number}: {done.item.title}")
+    print(f"Page: {done.page}")
+    print(f"Feed: {done.feed_url}")
+
+
+@app.command("serve")
+def serve_command(
+    site: Annotated[Path, typer.Argument(help="The site folder to serve.")] = Path("output"),
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port).")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; 0.0.0.0 lets phones on your network in.")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the site for previewing and for subscribing from a podcast app (Ctrl-C stops)."""
+    from pipeline.publish import serve
+
+    serve(site, host=host, port=port)
 
 
 def main() -> None:

@@ -53,6 +53,8 @@ class Publication:
     """The show's settings used."""
     settings_created: bool
     """True when podcast.toml did not exist and was written with defaults."""
+    warnings: tuple[str, ...] = ()
+    """Things published differently than asked, one line each (e.g. episode art podcast apps reject)."""
 
     @property
     def feed(self) -> Path:
@@ -105,7 +107,8 @@ def publish(
         settings = PodcastSettings.init(site) if settings_created else PodcastSettings.load(site)
         cover = _show_cover(site, settings)
         earlier = next((item for item in items if item.slug == slug), None)
-        item = _feed_item(episode, site, slug, earlier, items, settings, title, description, pub_date)
+        image, warnings = _episode_art(episode, site, slug)
+        item = _feed_item(episode, site, slug, earlier, items, settings, title, description, pub_date, image)
         items = [other for other in items if other.slug != slug] + [item]
         write_bytes(site / FEED_NAME, render_feed(settings, cover, items))
         write_text(site / item.page, render_episode_page(settings, cover, item, episode.cues))
@@ -113,7 +116,7 @@ def publish(
     finally:
         lock.release()
     return Publication(item=item, added=earlier is None, site=site, settings=settings,
-                       settings_created=settings_created)
+                       settings_created=settings_created, warnings=warnings)
 
 
 def init_site(site: Path) -> PodcastSettings:
@@ -159,6 +162,7 @@ def _feed_item(
     title: str | None,
     description: str | None,
     pub_date: datetime | None,
+    image: str | None,
 ) -> FeedItem:
     """Copy the episode's files into the site and describe it for the feed."""
     folder = site / EPISODES_DIR
@@ -168,9 +172,6 @@ def _feed_item(
         (kind, path) for kind, source in (("vtt", episode.vtt), ("srt", episode.srt))
         if (path := _install(source, folder / f"{slug}.{kind}"))
     )
-    image = None
-    if episode.cover is not None:
-        image = _install(episode.cover, folder / f"{slug}{check_cover(episode.cover)}")
     if pub_date is None:
         pub_date = earlier.pub_date if earlier else datetime.now(UTC).replace(microsecond=0)
     elif pub_date.tzinfo is None:
@@ -190,6 +191,17 @@ def _feed_item(
         transcripts=transcripts,
         image=image,
     )
+
+
+def _episode_art(episode: Episode, site: Path, slug: str) -> tuple[str | None, tuple[str, ...]]:
+    """Install the episode's own cover when podcast apps accept it; else the show's cover stands in."""
+    if episode.cover is None:
+        return None, ()
+    try:
+        suffix = check_cover(episode.cover)
+    except EssaycastError as exc:
+        return None, (f"{exc.message}; the episode shows the podcast's cover instead",)
+    return _install(episode.cover, site / EPISODES_DIR / f"{slug}{suffix}"), ()
 
 
 def _install(source: Path | None, dest: Path) -> str | None:

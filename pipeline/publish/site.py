@@ -14,6 +14,7 @@ from itertools import groupby
 from urllib.parse import quote
 
 from pipeline.mix.episode import Cue
+from pipeline.mix.sidecars import speaker_label
 from pipeline.publish.feed import EPISODES_DIR, FeedChapter, FeedItem, newest_first
 from pipeline.publish.settings import PodcastSettings
 
@@ -96,7 +97,7 @@ def _transcript(item: FeedItem, cues: Sequence[Cue]) -> str:
             parts.append(f"<h3>{escape(chapter.title)}</h3>")
         for speaker, turn in groupby(chapter_cues, key=lambda cue: cue.speaker):
             turn = list(turn)
-            label = f'<span class="speaker">{escape(speaker)}</span> ' if named else ""
+            label = f'<span class="speaker">{escape(speaker_label(speaker))}</span> ' if named else ""
             spoken = " ".join(
                 f'<span class="cue" data-start="{cue.start_ms / 1000:.3f}">{escape(cue.text)}</span>'
                 for cue in turn
