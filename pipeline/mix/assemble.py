@@ -1,0 +1,167 @@
+"""Assembly: rendered segments, pauses, intro and outro laid end to end on one timeline.
+
+Every piece is resampled to the episode rate (``scipy.signal.resample_poly``), given short linear
+fades with pydub (an ``AudioSegment`` of 32-bit samples with 18 dB of headroom, sample-accurate
+fades for anything up to 100 ms) so no join clicks, and appended to a float sound file as it is
+made: only one segment is in memory at a time, whatever the episode's length. Pauses are written
+as zeros in chunks (a ten-minute pause costs no memory), with exactly ``round(ms * rate / 1000)``
+frames. The ``Timeline`` records where every piece landed, which is where cues, chapters and the
+ducking of the music bed come from.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import EssaycastError
+from pipeline.mix.loudness import LoudnessMeter
+
+INTRO = "<intro>"
+"""Level group of the intro (angle brackets cannot occur in speaker names)."""
+OUTRO = "<outro>"
+"""Level group of the outro."""
+HEADROOM_BITS = 3
+"""pydub works on integers: full scale sits 3 bits (18 dB) below the int32 limit so overs survive."""
+SILENCE_CHUNK = 1 << 16
+"""Frames of silence written per call."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """One piece of audio on the episode timeline."""
+
+    start: int
+    """First frame."""
+    end: int
+    """Frame after the last one."""
+    group: str
+    """Whose level applies: the speaker's name, ``INTRO`` or ``OUTRO``."""
+    section: int = -1
+    """Script section of a speech span (-1 for intro/outro)."""
+    index: int = -1
+    """Segment index within the section (-1 for intro/outro)."""
+
+    @property
+    def is_speech(self) -> bool:
+        """Whether this is a rendered segment (not intro/outro)."""
+        return self.section >= 0
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where everything landed in the assembled (not yet levelled) voice track."""
+
+    rate: int
+    """Episode sample rate."""
+    frames: int
+    """Total length."""
+    spans: tuple[Span, ...]
+    """Intro, every segment, outro, in time order."""
+    loudness: dict[str, float]
+    """Integrated loudness (LUFS) of each level group, measured over that group's audio only."""
+
+    @property
+    def speech(self) -> tuple[Span, ...]:
+        """The segment spans, in script order."""
+        return tuple(span for span in self.spans if span.is_speech)
+
+    def ms(self, frame: int) -> int:
+        """A frame position in whole milliseconds."""
+        return round(frame * 1000 / self.rate)
+
+
+def resample(x: np.ndarray, rate: int, to_rate: int) -> np.ndarray:
+    """``x`` at ``to_rate`` (polyphase, anti-aliased)."""
+    if rate == to_rate:
+        return x
+    from scipy.signal import resample_poly
+
+    common = math.gcd(rate, to_rate)
+    return resample_poly(x, to_rate // common, rate // common).astype(np.float32)
+
+
+def faded(x: np.ndarray, rate: int, fade_ms: int) -> np.ndarray:
+    """``x`` with a linear fade-in and fade-out of ``fade_ms`` (at most half its length)."""
+    with warnings.catch_warnings():  # pydub warns about ffmpeg on import; only its in-memory part is used
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+
+    scale = float(1 << (31 - HEADROOM_BITS))
+    ints = np.clip(np.round(x * scale), -(2**31), 2**31 - 1).astype("<i4")
+    audio = AudioSegment(data=ints.tobytes(), sample_width=4, frame_rate=rate, channels=1)
+    ms = min(fade_ms, len(audio) // 2)
+    if ms > 0:
+        audio = audio.fade_in(ms).fade_out(ms)
+    return np.frombuffer(audio.raw_data, dtype="<i4").astype(np.float32) / scale
+
+
+def read_mono(path: Path, what: str, *, probe: bool = False) -> tuple[np.ndarray, int]:
+    """A sound file as mono float32 (channels averaged) and its rate; unreadable → EssaycastError.
+
+    With ``probe`` only the header is read (an empty array is returned): a cheap early check.
+    """
+    import soundfile
+
+    if not Path(path).is_file():
+        raise EssaycastError(f"{what} file not found: {path}", hint=f"fix the {what} path in the script")
+    try:
+        if probe:
+            return np.zeros(0, dtype=np.float32), soundfile.info(path).samplerate
+        data, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, OSError, RuntimeError) as exc:
+        raise EssaycastError(f"cannot read {what} {path}: {exc}",
+                             hint="use a WAV, FLAC, OGG or MP3 file") from None
+    return data.mean(axis=1), rate
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Something to place on the timeline: where its audio comes from and what follows it."""
+
+    load: Callable[[], tuple[np.ndarray, int]]
+    """Reads the audio (mono float32, its rate) when it is placed."""
+    group: str
+    """Level group (speaker, INTRO or OUTRO)."""
+    pause_ms: int = 0
+    """Silence after it."""
+    section: int = -1
+    """Script section (-1 for intro/outro)."""
+    index: int = -1
+    """Segment index within the section."""
+
+
+def assemble(
+    pieces: Sequence[Piece],
+    out: Path,
+    rate: int,
+    fade_ms: int,
+    on_piece: Callable[[int, int], None] | None = None,
+) -> Timeline:
+    """Write ``pieces`` end to end into the float sound file ``out``; return where they landed."""
+    import soundfile
+
+    spans = []
+    meters: dict[str, LoudnessMeter] = {}
+    position = 0
+    with soundfile.SoundFile(out, "w", samplerate=rate, channels=1, format="W64", subtype="FLOAT") as sink:
+        for done, piece in enumerate(pieces, 1):
+            audio, piece_rate = piece.load()
+            audio = faded(resample(audio, piece_rate, rate), rate, fade_ms)
+            sink.write(audio)
+            meters.setdefault(piece.group, LoudnessMeter(rate)).feed(audio)
+            spans.append(Span(position, position + len(audio), piece.group, piece.section, piece.index))
+            position += len(audio)
+            silence = round(piece.pause_ms * rate / 1000)
+            for chunk in range(0, silence, SILENCE_CHUNK):
+                sink.write(np.zeros(min(SILENCE_CHUNK, silence - chunk), dtype=np.float32))
+            position += silence
+            if on_piece:
+                on_piece(done, len(pieces))
+    return Timeline(rate=rate, frames=position, spans=tuple(spans),
+                    loudness={group: meter.integrated() for group, meter in meters.items()})

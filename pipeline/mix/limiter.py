@@ -1,0 +1,96 @@
+"""A look-ahead true-peak limiter: keeps a streamed mono signal under a dBTP ceiling without clipping.
+
+The gain reduction each sample needs is read from the signal oversampled 4× (so peaks between
+samples count), spread ``lookahead`` samples ahead of every peak (the gain is already down when
+the peak arrives), released linearly in dB, and smoothed by two moving averages. Every stage is
+an envelope that is never below the reduction needed, so the output never exceeds the ceiling at
+the sample points and, with a small margin, between them. All stages are vectorised (running
+maximum filter, cumulative maximum for the release, cumulative sums for the averages) so a
+two-hour episode is limited in seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.mix.loudness import OVERSAMPLING, oversampled
+
+LOOKAHEAD_MS = 5.0
+"""How long before a peak the gain starts to drop (and how long the attack ramp lasts)."""
+RELEASE_MS_PER_6DB = 150.0
+"""How long the gain takes to come back 6 dB after a peak."""
+CONTEXT = 16
+"""Frames of signal either side that the 4× interpolation filter needs."""
+
+
+class TruePeakLimiter:
+    """Streamed limiter: ``process`` returns output delayed by a few ms, ``flush`` returns the rest."""
+
+    def __init__(self, rate: int, ceiling_dbtp: float) -> None:
+        half = max(1, round(rate * LOOKAHEAD_MS / 2000))
+        self._smooth = half
+        """Window (minus one) of each of the two moving averages; together they span the look-ahead."""
+        self._lookahead = 2 * half
+        self._release = 6.0 / (RELEASE_MS_PER_6DB / 1000 * rate)
+        self._ceiling = ceiling_dbtp
+        self._pending = np.zeros(0)
+        self._past = np.zeros(CONTEXT)
+        self._reduction_history = np.zeros(self._lookahead)
+        self._reduction = 0.0
+        self.max_reduction_db = 0.0
+        """The deepest gain reduction applied so far."""
+
+    @property
+    def delay(self) -> int:
+        """Frames the output lags behind the input until ``flush``."""
+        return self._lookahead + CONTEXT
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """Feed input samples; returns every output sample that can be decided so far."""
+        self._pending = np.concatenate((self._pending, np.asarray(block, dtype=np.float64)))
+        count = len(self._pending) - self.delay
+        return self._emit(count) if count > 0 else np.zeros(0)
+
+    def flush(self) -> np.ndarray:
+        """The remaining output (the signal is taken to be silent after its end)."""
+        count = len(self._pending)
+        self._pending = np.concatenate((self._pending, np.zeros(self.delay)))
+        return self._emit(count) if count else np.zeros(0)
+
+    def _needed_reduction(self, x: np.ndarray) -> np.ndarray:
+        """dB each sample of ``x`` (with CONTEXT frames either side) must come down."""
+        rows = np.abs(oversampled(x)).reshape(len(x), OVERSAMPLING).max(axis=1)
+        # The continuous signal around sample j: the interpolated points on both sides of it.
+        peak = np.maximum(rows[CONTEXT:-CONTEXT], rows[CONTEXT - 1:-CONTEXT - 1])
+        with np.errstate(divide="ignore"):
+            return np.maximum(0.0, 20 * np.log10(peak) - self._ceiling)
+
+    def _emit(self, count: int) -> np.ndarray:
+        from scipy.ndimage import maximum_filter1d
+
+        la = self._lookahead
+        x = np.concatenate((self._past, self._pending[: count + la + CONTEXT]))
+        needed = self._needed_reduction(x)  # one value per frame of pending[: count + la]
+        # Attack: each output frame takes the largest reduction needed within the next `la` frames.
+        ahead = maximum_filter1d(needed, size=la + 1, mode="nearest")[la // 2: la // 2 + count]
+        # Release: reduction falls by `release` dB per frame unless something needs more.
+        slope = self._release * np.arange(1, count + 1)
+        held = np.maximum.accumulate(ahead + slope) - slope
+        released = np.maximum(held, self._reduction - slope)
+        self._reduction = float(released[-1])
+        history = np.concatenate((self._reduction_history, released))
+        self._reduction_history = history[-la:]
+        # Two moving averages over the past `smooth` + 1 frames: a smooth S-shaped attack that ends
+        # exactly at the peak, never below the reduction needed there.
+        smooth = _moving_mean(_moving_mean(history, self._smooth + 1), self._smooth + 1)
+        self.max_reduction_db = max(self.max_reduction_db, float(smooth.max(initial=0.0)))
+        out = self._pending[:count] * 10 ** (-smooth / 20)
+        self._past = x[count: count + CONTEXT]
+        self._pending = self._pending[count:]
+        return out
+
+
+def _moving_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Mean of each full trailing ``window`` of ``x`` (``len(x) - window + 1`` values)."""
+    sums = np.cumsum(np.concatenate(([0.0], x)))
+    return (sums[window:] - sums[:-window]) / window

@@ -1,0 +1,174 @@
+"""Streaming loudness (ITU-R BS.1770-4 integrated loudness) and true-peak meters.
+
+pyloudnorm's meter needs the whole signal in memory; a two-hour episode must be measured block by
+block. ``LoudnessMeter`` uses pyloudnorm's K-weighting filter coefficients with
+``scipy.signal.lfilter`` carrying the filter state across blocks, sums the weighted power in
+100 ms steps and gates 400 ms blocks (75 % overlap) with the absolute (-70 LUFS) and relative
+(-10 LU) gates, so its result equals ``pyloudnorm.Meter(rate).integrated_loudness``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+ABSOLUTE_GATE_LUFS = -70.0
+"""Blocks quieter than this never count (BS.1770-4)."""
+RELATIVE_GATE_LU = -10.0
+"""Blocks this far below the absolutely-gated loudness do not count."""
+STEPS_PER_BLOCK = 4
+"""A 400 ms gating block is four 100 ms steps (75 % overlap)."""
+OVERSAMPLING = 4
+"""True peak is read from the signal oversampled four times (BS.1770-4 Annex 2)."""
+BLOCK_FRAMES = 1 << 16
+"""Frames per read when measuring a file."""
+
+
+def lufs(mean_square: float) -> float:
+    """Loudness of a K-weighted mono mean square (-inf for silence)."""
+    return -0.691 + 10 * math.log10(mean_square) if mean_square > 0 else -math.inf
+
+
+class LoudnessMeter:
+    """Integrated loudness of a mono signal fed in blocks of any size."""
+
+    def __init__(self, rate: int) -> None:
+        from pyloudnorm import IIRfilter
+
+        # The K-weighting stages exactly as pyloudnorm.Meter builds them for "K-weighting".
+        stages = (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
+                  IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"))
+        self._filters = [(stage.b, stage.a, stage.passband_gain) for stage in stages]
+        self._states = [np.zeros(2) for _ in stages]
+        self.step = round(rate / 10)
+        """Frames per 100 ms step."""
+        self._partial = 0.0
+        self._partial_frames = 0
+        self._step_sums: list[float] = []
+        self._total = 0.0
+        self._frames = 0
+
+    def feed(self, samples: np.ndarray) -> None:
+        """Add the next samples of the signal."""
+        from scipy.signal import lfilter
+
+        y = np.asarray(samples, dtype=np.float64)
+        if not len(y):
+            return
+        for i, (b, a, gain) in enumerate(self._filters):
+            y, self._states[i] = lfilter(b, a, y, zi=self._states[i])
+            y = gain * y
+        power = y * y
+        self._total += float(power.sum())
+        self._frames += len(power)
+        # Complete the current 100 ms step, then whole steps, then keep the remainder.
+        need = self.step - self._partial_frames
+        head, rest = power[:need], power[need:]
+        self._partial += float(head.sum())
+        self._partial_frames += len(head)
+        if self._partial_frames < self.step:
+            return
+        self._step_sums.append(self._partial)
+        whole = len(rest) // self.step
+        if whole:
+            self._step_sums.extend(rest[: whole * self.step].reshape(whole, self.step).sum(axis=1).tolist())
+        tail = rest[whole * self.step:]
+        self._partial, self._partial_frames = float(tail.sum()), len(tail)
+
+    @property
+    def frames(self) -> int:
+        """Samples fed so far."""
+        return self._frames
+
+    def block_mean_squares(self) -> np.ndarray:
+        """Mean square of every complete 400 ms gating block so far."""
+        steps = np.asarray(self._step_sums)
+        if len(steps) < STEPS_PER_BLOCK:
+            return np.zeros(0)
+        sums = np.convolve(steps, np.ones(STEPS_PER_BLOCK), mode="valid")
+        return sums / (STEPS_PER_BLOCK * self.step)
+
+    def integrated(self) -> float:
+        """Gated integrated loudness in LUFS (-inf for silence).
+
+        A signal shorter than one gating block has no blocks to gate; its ungated loudness is
+        returned instead, so short speakers still get a level.
+        """
+        blocks = self.block_mean_squares()
+        if not len(blocks):
+            return lufs(self._total / self._frames) if self._frames else -math.inf
+        with np.errstate(divide="ignore"):
+            loudness = -0.691 + 10 * np.log10(blocks)
+        audible = blocks[loudness >= ABSOLUTE_GATE_LUFS]
+        if not len(audible):
+            return -math.inf
+        relative_gate = lufs(float(audible.mean())) + RELATIVE_GATE_LU
+        gated = blocks[(loudness > relative_gate) & (loudness > ABSOLUTE_GATE_LUFS)]
+        return lufs(float(gated.mean())) if len(gated) else -math.inf
+
+
+class TruePeakMeter:
+    """Largest absolute value of a mono signal oversampled 4×, fed in blocks."""
+
+    CONTEXT = 16
+    """Frames carried over between blocks so the interpolation filter sees continuous signal."""
+
+    def __init__(self) -> None:
+        self._tail = np.zeros(self.CONTEXT)
+        self.peak = 0.0
+        """Linear true peak so far."""
+
+    def feed(self, samples: np.ndarray) -> None:
+        """Add the next samples of the signal."""
+        if not len(samples):
+            return
+        x = np.concatenate((self._tail, np.asarray(samples, dtype=np.float64)))
+        up = oversampled(x)
+        self.peak = max(self.peak, float(np.abs(up[OVERSAMPLING * self.CONTEXT:]).max()),
+                        float(np.abs(samples).max()))
+        self._tail = x[-self.CONTEXT:]
+
+    @property
+    def dbtp(self) -> float:
+        """True peak in dBTP (-inf for silence)."""
+        return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+
+
+def oversampled(x: np.ndarray) -> np.ndarray:
+    """``x`` interpolated to four times its rate (polyphase FIR, as BS.1770-4 suggests)."""
+    from scipy.signal import resample_poly
+
+    return resample_poly(x, OVERSAMPLING, 1)
+
+
+def measure(blocks: Iterable[np.ndarray], rate: int) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of a signal given as mono blocks."""
+    meter, peak = LoudnessMeter(rate), TruePeakMeter()
+    for block in blocks:
+        meter.feed(block)
+        peak.feed(block)
+    return meter.integrated(), peak.dbtp
+
+
+def measure_file(path: Path, on_frames: Callable[[int, int], None] | None = None) -> tuple[float, float]:
+    """Integrated loudness and true peak of an audio file (MP3 included), read block by block.
+
+    Channels are averaged (episodes are mono). ``on_frames(done, total)`` reports progress.
+    """
+    import soundfile
+
+    with soundfile.SoundFile(path) as f:
+        total = f.frames
+
+        def blocks() -> Iterator[np.ndarray]:
+            done = 0
+            for block in f.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True):
+                done += len(block)
+                if on_frames:
+                    on_frames(min(done, total), total)
+                yield block.mean(axis=1)
+
+        return measure(blocks(), f.samplerate)

@@ -1,0 +1,426 @@
+"""Mastering: rendered segments → one podcast MP3 with tags, chapters and transcripts.
+
+``master`` runs the whole mixing stage with memory that does not grow with the episode:
+
+1. check every input file and open every output (atomically) before any work;
+2. assemble intro, segments, pauses and outro into a temporary float file (``assemble``),
+   measuring each speaker's loudness on the way;
+3. level the speakers (each gained to the target, so all are within ±1.5 LU of each other), add
+   the ducked music bed, and measure the whole mix, streaming;
+4. gain the whole mix once to the target, limit true peaks with a look-ahead limiter and encode
+   the MP3 (and the lossless master) with libsndfile;
+5. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
+   loudness off target, adjust the limiter ceiling / gain and encode again;
+6. tag the MP3 (ID3v2 with chapters) and write the sidecars (chapters JSON, VTT, SRT, cover).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.errors import EssaycastError
+from pipeline.files import atomic_path
+from pipeline.mix import sidecars
+from pipeline.mix.episode import Chapter, Cue, Episode
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pipeline.mix.assemble import Piece, Timeline
+    from pipeline.mix.bed import Bed
+    from pipeline.script.model import Script
+    from pipeline.synth.render import RenderedSegment
+
+Progress = Callable[[str, int, int], None]
+"""``on_progress(phase, done, total)``; phases: assembling, mixing, mastering, verifying."""
+
+MP3_BITRATES_KBPS: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+"""Constant bitrates MPEG-1 Layer III allows."""
+EPISODE_RATES: tuple[int, ...] = (32000, 44100, 48000)
+"""MPEG-1 sample rates (the ones every podcast app plays)."""
+MASTER_FORMATS: dict[str, tuple[str, str]] = {"flac": ("FLAC", "PCM_24"), "wav": ("WAV", "PCM_24")}
+"""Lossless master name → libsndfile format and subtype."""
+COVER_SUFFIX: dict[str, str] = {"image/jpeg": ".jpg", "image/png": ".png"}
+"""Cover MIME type → suffix of the copy written beside the MP3."""
+LOUDNESS_RANGE: tuple[float, float] = (-30.0, -10.0)
+"""Sane integrated loudness targets (podcasts use -19 … -14)."""
+CEILING_RANGE: tuple[float, float] = (-9.0, 0.0)
+"""Sane true-peak ceilings."""
+BLOCK = 1 << 16
+"""Frames per streamed block."""
+FIRST_MARGIN_DB = 0.3
+"""The limiter starts this far under the ceiling: MP3 encoding adds a little to peaks."""
+LOUDNESS_AIM_LU = 0.5
+"""Encode again when the MP3's loudness is further than this from the target."""
+ATTEMPTS = 4
+"""Encodings tried before settling for the last one."""
+
+
+@dataclass(frozen=True)
+class MixOptions:
+    """How the episode is mastered and encoded."""
+
+    target_lufs: float = -16.0
+    """Integrated loudness of the episode (ITU BS.1770); -16 is the podcast norm for mono/stereo."""
+    ceiling_dbtp: float = -1.0
+    """Highest true peak allowed in the MP3."""
+    bitrate_kbps: int = 96
+    """Constant MP3 bitrate (96–128 kbps is Apple's recommendation for spoken mono)."""
+    rate: int = 44100
+    """Episode sample rate; the episode is mono."""
+    fade_ms: int = 10
+    """Fade at the start and end of every segment, intro and outro, so joins never click."""
+    bed_fade_ms: int = 2000
+    """Fade-in and fade-out of the music bed at the ends of the spoken part."""
+    master_format: str = ""
+    """Also write a lossless master: ``"flac"``, ``"wav"`` or ``""`` for none."""
+    cover: Path | None = None
+    """Cover image (JPEG/PNG) overriding the script's; relative paths are taken as given."""
+    album: str = ""
+    """Album tag (the podcast's title); defaults to the script's title."""
+    date: str = field(default_factory=lambda: datetime.date.today().isoformat())
+    """Recording date tag, ISO 8601."""
+
+    def __post_init__(self) -> None:
+        low, high = LOUDNESS_RANGE
+        if not low <= self.target_lufs <= high:
+            raise EssaycastError(f"loudness target {self.target_lufs:g} LUFS is out of range",
+                                 hint=f"use {low:g} … {high:g} LUFS (podcasts use -16)")
+        low, high = CEILING_RANGE
+        if not low <= self.ceiling_dbtp <= high:
+            raise EssaycastError(f"true-peak ceiling {self.ceiling_dbtp:g} dBTP is out of range",
+                                 hint=f"use {low:g} … {high:g} dBTP (podcasts use -1)")
+        if self.bitrate_kbps not in MP3_BITRATES_KBPS:
+            raise EssaycastError(f"{self.bitrate_kbps} kbps is not an MP3 bitrate",
+                                 hint="use 96 or 128 (or " + ", ".join(map(str, MP3_BITRATES_KBPS)) + ")")
+        if self.rate not in EPISODE_RATES:
+            raise EssaycastError(f"{self.rate} Hz is not an MP3 sample rate", hint="use 44100")
+        if self.master_format not in ("", *MASTER_FORMATS):
+            raise EssaycastError(f"unknown master format {self.master_format!r}", hint="use flac or wav")
+        if not 0 <= self.fade_ms <= 100 or self.bed_fade_ms < 0:
+            raise EssaycastError("fades must be 0 … 100 ms (segments) and not negative (bed)")
+        try:
+            datetime.date.fromisoformat(self.date)
+        except ValueError:
+            raise EssaycastError(f"bad date {self.date!r}", hint="use YYYY-MM-DD") from None
+
+    @property
+    def compression_level(self) -> float:
+        """libsndfile's MP3 compression level for ``bitrate_kbps``.
+
+        libsndfile 1.2 maps a level c to a constant bitrate of int(320 - c * 288) kbps at
+        32–48 kHz; half a kbps of slack keeps float rounding from truncating to the rate below.
+        """
+        return (320 - self.bitrate_kbps - 0.5) / 288
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Every file ``master`` reads, resolved and checked."""
+
+    intro: Path | None
+    outro: Path | None
+    bed: Path | None
+    cover: Path | None
+    cover_mime: str
+
+
+def master(
+    script: Script,
+    segments: Sequence[RenderedSegment],
+    out: Path,
+    options: MixOptions | None = None,
+    *,
+    base_dir: Path,
+    on_progress: Progress | None = None,
+) -> Episode:
+    """Mix, master, encode and tag one episode; returns it with measured loudness and true peak.
+
+    ``segments`` are the rendered segments of ``script`` in script order; ``base_dir`` resolves the
+    script's relative intro/outro/bed/cover paths. ``out`` is the MP3 (``NAME.mp3``); sidecars
+    ``NAME.chapters.json``, ``NAME.vtt``, ``NAME.srt``, the cover copy ``NAME.jpg|png`` and the
+    lossless master ``NAME.flac|wav`` go beside it. Bad input raises EssaycastError before any
+    work; on any error no output file is left behind.
+    """
+    options = options or MixOptions()
+    out = Path(out)
+    if out.suffix.lower() != ".mp3":
+        raise EssaycastError(f"output {out} must be an .mp3 file", hint="name it NAME.mp3")
+    _check_segments(script, segments)
+    inputs = _resolve_inputs(script, options, Path(base_dir))
+    report = on_progress or (lambda phase, done, total: None)
+
+    targets = {name: sidecars.sidecar_path(out, name) for name in sidecars.SIDECAR_SUFFIXES}
+    if inputs.cover:
+        targets["cover"] = out.with_suffix(COVER_SUFFIX[inputs.cover_mime])
+    if options.master_format:
+        targets["master"] = out.with_suffix(f".{options.master_format}")
+    with contextlib.ExitStack() as stack:
+        mp3 = stack.enter_context(atomic_path(out))
+        tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
+        work = Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix=f".{out.stem}.mix-", dir=out.parent)))
+
+        from pipeline.mix.assemble import assemble
+
+        voice = work / "voice.w64"
+        timeline = assemble(_pieces(script, segments, inputs), voice, options.rate, options.fade_ms,
+                            on_piece=partial(report, "assembling"))
+        mix = partial(_mixdown, voice, timeline, _levels(timeline, options.target_lufs),
+                      _bed(script, inputs, timeline, options))
+        loudness, true_peak = _encode(mix, timeline, mp3, tmp.get("master"), options, report)
+
+        cues, chapters = _cues(script, timeline), _chapters(script, timeline)
+        _write_outputs(script, options, inputs, mp3, tmp, cues, chapters, loudness, true_peak, out.name)
+    return Episode(
+        audio=out, title=script.title, duration_ms=timeline.ms(timeline.frames), chapters=chapters,
+        cues=cues, author=script.author, description=script.description, language=script.language,
+        loudness_lufs=loudness, true_peak_dbtp=true_peak, cover=targets.get("cover"),
+        chapters_json=targets["chapters_json"], vtt=targets["vtt"], srt=targets["srt"],
+        master=targets.get("master"), album=options.album or script.title, date=options.date,
+    )
+
+
+def _check_segments(script: Script, segments: Sequence[RenderedSegment]) -> None:
+    """The rendered segments must be the script's, in order, with their audio present."""
+    expected = [(si, gi, seg.speaker) for si, gi, _, seg in script.segments()]
+    got = [(seg.section, seg.index, seg.speaker) for seg in segments]
+    if got != expected:
+        raise EssaycastError(f"the rendered segments ({len(got)}) do not match the script ({len(expected)})",
+                             hint="render the script again")
+    for seg in segments:
+        if not Path(seg.audio).is_file():
+            raise EssaycastError(f"rendered audio missing: {seg.audio}", hint="render the script again")
+
+
+def _resolve_inputs(script: Script, options: MixOptions, base_dir: Path) -> _Inputs:
+    """Resolve and check the intro, outro, bed and cover files."""
+    from pipeline.mix.assemble import read_mono
+    from pipeline.mix.tags import image_mime
+
+    def audio_file(name: str, what: str) -> Path | None:
+        if not name:
+            return None
+        read_mono(base_dir / name, what, probe=True)
+        return base_dir / name
+
+    cover = options.cover or (base_dir / script.cover if script.cover else None)
+    return _Inputs(
+        intro=audio_file(script.audio.intro, "intro"),
+        outro=audio_file(script.audio.outro, "outro"),
+        bed=audio_file(script.audio.bed, "music bed"),
+        cover=cover,
+        cover_mime=image_mime(cover) if cover else "",
+    )
+
+
+def _pieces(script: Script, segments: Sequence[RenderedSegment], inputs: _Inputs) -> list[Piece]:
+    from pipeline.mix.assemble import INTRO, OUTRO, Piece, read_mono
+
+    def rendered(seg: RenderedSegment) -> tuple[np.ndarray, int]:
+        return seg.read(), seg.sample_rate
+
+    pauses = [segment.pause_after.ms for _, _, _, segment in script.segments()]
+    pieces = [Piece(partial(rendered, seg), seg.speaker, pause, seg.section, seg.index)
+              for seg, pause in zip(segments, pauses, strict=True)]
+    if inputs.intro:
+        pieces.insert(0, Piece(partial(read_mono, inputs.intro, "intro"), INTRO))
+    if inputs.outro:
+        pieces.append(Piece(partial(read_mono, inputs.outro, "outro"), OUTRO))
+    return pieces
+
+
+def _levels(timeline: Timeline, target_lufs: float) -> dict[str, float]:
+    """Linear gain per level group: each speaker (and intro/outro) brought to the target loudness."""
+    return {group: 10 ** ((target_lufs - lufs) / 20) if math.isfinite(lufs) else 1.0
+            for group, lufs in timeline.loudness.items()}
+
+
+def _bed(script: Script, inputs: _Inputs, timeline: Timeline, options: MixOptions) -> Bed | None:
+    if not inputs.bed:
+        return None
+    from pipeline.mix.assemble import read_mono, resample
+    from pipeline.mix.bed import Bed
+
+    music, rate = read_mono(inputs.bed, "music bed")
+    speech = timeline.speech
+    region = (speech[0].start, _spoken_end(timeline))
+    return Bed(resample(music, rate, options.rate), options.rate, region,
+               [(span.start, span.end) for span in speech], script.audio, options.bed_fade_ms)
+
+
+def _mixdown(
+    voice: Path, timeline: Timeline, levels: dict[str, float], bed: Bed | None
+) -> Iterator[np.ndarray]:
+    """The levelled voice plus the bed, block by block."""
+    import numpy as np
+    import soundfile
+
+    starts = np.array([span.start for span in timeline.spans], dtype=np.int64)
+    with soundfile.SoundFile(voice) as f:
+        for first in range(0, timeline.frames, BLOCK):
+            x = f.read(BLOCK, dtype="float64")
+            gain = np.ones(len(x))
+            lo = max(0, int(np.searchsorted(starts, first, side="right")) - 1)
+            hi = int(np.searchsorted(starts, first + len(x), side="left"))
+            for span in timeline.spans[lo:hi]:
+                a, b = max(span.start, first) - first, min(span.end, first + len(x)) - first
+                if a < b:
+                    gain[a:b] = levels[span.group]
+            x *= gain
+            if bed is not None:
+                x += bed.block(first, len(x))
+            yield x
+
+
+def _encode(
+    mix: Callable[[], Iterator[np.ndarray]],
+    timeline: Timeline,
+    mp3: Path,
+    master_path: Path | None,
+    options: MixOptions,
+    report: Progress,
+) -> tuple[float, float]:
+    """Gain, limit and encode until the MP3 itself measures on target; returns (LUFS, dBTP)."""
+    from pipeline.mix.loudness import LoudnessMeter, measure_file
+
+    meter = LoudnessMeter(options.rate)
+    for done, block in enumerate(mix(), 1):
+        meter.feed(block)
+        report("mixing", min(done * BLOCK, timeline.frames), timeline.frames)
+    mixed = meter.integrated()
+    if not math.isfinite(mixed):
+        raise EssaycastError("the episode is silent", hint="check the rendered voices")
+    gain_db, ceiling = options.target_lufs - mixed, options.ceiling_dbtp - FIRST_MARGIN_DB
+    encoder = _encoder_gain(mp3.with_name(mp3.name + ".probe.mp3"), options)
+    for _ in range(ATTEMPTS):
+        _write_audio(mix, timeline, mp3, master_path, options, gain_db, ceiling, encoder, report)
+        loudness, true_peak = measure_file(mp3, partial(report, "verifying"))
+        over = true_peak - options.ceiling_dbtp
+        off = options.target_lufs - loudness
+        if over <= 0 and abs(off) <= LOUDNESS_AIM_LU:
+            break
+        ceiling -= max(over, 0.0) + (0.1 if over > 0 else 0.0)
+        gain_db += off
+    return round(loudness, 2), round(true_peak, 2)
+
+
+def _encoder_gain(probe: Path, options: MixOptions) -> float:
+    """Linear level change of libsndfile's MP3 encoder at ``options``, measured on a test tone.
+
+    LAME's constant-bitrate presets scale the input (by 0.95 at 96 kbps) to leave room for coding
+    noise; the MP3 is fed the inverse so it decodes at the loudness the limiter was aiming at.
+    """
+    import numpy as np
+    import soundfile
+
+    t = np.arange(options.rate) / options.rate
+    tone = 0.25 * np.sin(2 * np.pi * 997 * t)
+    try:
+        with _mp3_writer(probe, options) as sink:
+            sink.write(tone)
+        decoded, _ = soundfile.read(probe, dtype="float64")
+    finally:
+        probe.unlink(missing_ok=True)
+    middle = slice(options.rate // 4, 3 * options.rate // 4)
+    return float(np.sqrt(np.mean(decoded[middle] ** 2) / np.mean(tone[middle] ** 2)))
+
+
+def _mp3_writer(path: Path, options: MixOptions):
+    """An open libsndfile MP3 writer: mono, constant bitrate."""
+    import soundfile
+
+    return soundfile.SoundFile(path, "w", samplerate=options.rate, channels=1, format="MP3",
+                               subtype="MPEG_LAYER_III", compression_level=options.compression_level,
+                               bitrate_mode="CONSTANT")
+
+
+def _write_audio(
+    mix: Callable[[], Iterator[np.ndarray]],
+    timeline: Timeline,
+    mp3: Path,
+    master_path: Path | None,
+    options: MixOptions,
+    gain_db: float,
+    ceiling_dbtp: float,
+    encoder_gain: float,
+    report: Progress,
+) -> None:
+    """One mastering pass: whole-mix gain, true-peak limiter, MP3 (+ lossless master) writers."""
+    import soundfile
+
+    from pipeline.mix.limiter import TruePeakLimiter
+
+    gain = 10 ** (gain_db / 20)
+    limiter = TruePeakLimiter(options.rate, ceiling_dbtp)
+    with contextlib.ExitStack() as files:
+        # (sink, factor): the MP3 gets the encoder's own level change undone.
+        sinks = [(files.enter_context(_mp3_writer(mp3, options)), 1 / encoder_gain)]
+        if master_path is not None:
+            fmt, subtype = MASTER_FORMATS[options.master_format]
+            sinks.append((files.enter_context(soundfile.SoundFile(
+                master_path, "w", samplerate=options.rate, channels=1, format=fmt, subtype=subtype)), 1.0))
+        written = 0
+        for block in (*(limiter.process(block * gain) for block in mix()), limiter.flush()):
+            for sink, factor in sinks:
+                sink.write(block * factor)
+            written += len(block)
+            report("mastering", written, timeline.frames)
+
+
+def _spoken_end(timeline: Timeline) -> int:
+    """Frame after the last section (where the outro starts, or the end)."""
+    from pipeline.mix.assemble import OUTRO
+
+    return next((span.start for span in timeline.spans if span.group == OUTRO), timeline.frames)
+
+
+def _cues(script: Script, timeline: Timeline) -> tuple[Cue, ...]:
+    return tuple(Cue(timeline.ms(span.start), timeline.ms(span.end), segment.speaker, segment.text)
+                 for span, (_, _, _, segment) in zip(timeline.speech, script.segments(), strict=True))
+
+
+def _chapters(script: Script, timeline: Timeline) -> tuple[Chapter, ...]:
+    """One chapter per section, from its first speech to the next section's (or the end)."""
+    starts = [next(span.start for span in timeline.speech if span.section == si)
+              for si in range(len(script.sections))]
+    ends = [*starts[1:], timeline.frames]
+    return tuple(Chapter(section.title or script.title, timeline.ms(start), timeline.ms(end))
+                 for section, start, end in zip(script.sections, starts, ends, strict=True))
+
+
+def _write_outputs(
+    script: Script,
+    options: MixOptions,
+    inputs: _Inputs,
+    mp3: Path,
+    tmp: dict[str, Path],
+    cues: tuple[Cue, ...],
+    chapters: tuple[Chapter, ...],
+    loudness: float,
+    true_peak: float,
+    file_name: str,
+) -> None:
+    """Tag the MP3 and fill the sidecar temporaries (renamed into place by the caller)."""
+    from pipeline.mix.tags import Tags, write_tags
+
+    tags = Tags(title=script.title, artist=script.author, album=options.album or script.title,
+                date=options.date, description=script.description, language=script.language,
+                chapters=chapters, loudness_lufs=loudness, true_peak_dbtp=true_peak)
+    write_tags(mp3, tags, inputs.cover)
+    tmp["chapters_json"].write_text(
+        sidecars.chapters_json(chapters, title=script.title, author=script.author, file_name=file_name),
+        encoding="utf-8")
+    for name, render in sidecars.SIDECAR_WRITERS.items():
+        tmp[name].write_text(render(cues), encoding="utf-8")
+    if inputs.cover:
+        shutil.copyfile(inputs.cover, tmp["cover"])
