@@ -176,7 +176,8 @@ def podcast_guid(feed_url: str) -> str:
 
 def _is_site_url(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not (parts.query or parts.fragment)
+    plain = parts.hostname and not (parts.query or parts.fragment or any(ch.isspace() for ch in url))
+    return parts.scheme in ("http", "https") and bool(plain)
 
 
 def _toml_value(value: str | bool) -> str:
