@@ -88,8 +88,9 @@ def resample(x: np.ndarray, rate: int, to_rate: int) -> np.ndarray:
 
 def faded(x: np.ndarray, rate: int, fade_ms: int) -> np.ndarray:
     """``x`` with a linear fade-in and fade-out of ``fade_ms`` (at most half its length)."""
-    with warnings.catch_warnings():  # pydub warns about ffmpeg on import; only its in-memory part is used
+    with warnings.catch_warnings():  # pydub warns about ffmpeg and audioop on import; neither matters here
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         from pydub import AudioSegment
 
     scale = float(1 << (31 - HEADROOM_BITS))

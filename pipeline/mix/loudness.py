@@ -114,27 +114,38 @@ class TruePeakMeter:
     """Largest absolute value of a mono signal oversampled 4×, fed in blocks."""
 
     CONTEXT = 16
-    """Frames carried over between blocks so the interpolation filter sees continuous signal."""
+    """Frames either side the interpolation filter needs; the last ones wait for the next block."""
 
     def __init__(self) -> None:
-        self._tail = np.zeros(self.CONTEXT)
-        self.peak = 0.0
-        """Linear true peak so far."""
+        self._tail = np.zeros(2 * self.CONTEXT)
+        self._peak = 0.0
+
+    def _scan(self, x: np.ndarray, end: int) -> None:
+        """Peak of the interpolated ``x`` from its CONTEXT-th frame up to frame ``end``."""
+        up = np.abs(oversampled(x)[OVERSAMPLING * self.CONTEXT: OVERSAMPLING * end])
+        if len(up):
+            self._peak = max(self._peak, float(up.max()))
 
     def feed(self, samples: np.ndarray) -> None:
         """Add the next samples of the signal."""
         if not len(samples):
             return
         x = np.concatenate((self._tail, np.asarray(samples, dtype=np.float64)))
-        up = oversampled(x)
-        self.peak = max(self.peak, float(np.abs(up[OVERSAMPLING * self.CONTEXT:]).max()),
-                        float(np.abs(samples).max()))
-        self._tail = x[-self.CONTEXT:]
+        self._scan(x, len(x) - self.CONTEXT)
+        self._tail = x[-2 * self.CONTEXT:]
+
+    @property
+    def peak(self) -> float:
+        """Linear true peak so far (the signal taken to end here)."""
+        x = np.concatenate((self._tail, np.zeros(self.CONTEXT)))
+        up = np.abs(oversampled(x)[OVERSAMPLING * self.CONTEXT: OVERSAMPLING * 2 * self.CONTEXT])
+        return max(self._peak, float(up.max()))
 
     @property
     def dbtp(self) -> float:
         """True peak in dBTP (-inf for silence)."""
-        return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+        peak = self.peak
+        return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def oversampled(x: np.ndarray) -> np.ndarray:

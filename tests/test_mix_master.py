@@ -1,0 +1,303 @@
+"""master(): assembly, levels, ducking, chapters and files, on small synthetic scripts.
+
+Segments are tones written with soundfile at the engines' own rates (22.05 and 24 kHz); each
+section has its own tone frequency so its start can be found in the decoded audio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import pytest
+import soundfile
+from scipy.signal import butter, sosfiltfilt
+
+from pipeline.errors import EssaycastError
+from pipeline.mix.episode import Episode
+from pipeline.mix.loudness import TruePeakMeter
+from pipeline.mix.master import MixOptions, master
+from pipeline.script.model import Audio, Cast, Pause, Script, Section, Segment
+from pipeline.synth.render import RenderedSegment
+
+RATE = 44100
+VOICE_RATES = {"narrator": 22050, "samantha": 24000}
+VOICE_AMPLITUDE = {"narrator": 0.5, "samantha": 0.05}  # 20 dB apart before levelling
+
+
+@dataclass(frozen=True)
+class Line:
+    """A synthetic segment: who, which tone, how long, and the pause after it."""
+
+    speaker: str
+    hz: float
+    seconds: float = 1.0
+    pause_ms: int = 0
+
+
+def _tone(hz: float, seconds: float, rate: int, amplitude: float) -> np.ndarray:
+    t = np.arange(round(seconds * rate)) / rate
+    # Starts and ends mid-wave, so an unfaded join would jump.
+    return (amplitude * np.sin(2 * np.pi * hz * t + 1.0)).astype(np.float32)
+
+
+NO_AUDIO = Audio()
+
+
+def _make(tmp_path: Path, sections: list[tuple[str, list[Line]]], audio: Audio = NO_AUDIO,
+          **script_fields: str) -> tuple[Script, list[RenderedSegment]]:
+    script = Script(
+        title="A synthetic episode", cast=Cast({"narrator": "joe", "samantha": "samantha"}),
+        sections=tuple(Section(title, tuple(Segment(line.speaker, f"Line at {line.hz:g} hertz.",
+                                                    Pause(line.pause_ms)) for line in lines))
+                       for title, lines in sections),
+        audio=audio, **script_fields)
+    rendered = []
+    for si, (_, lines) in enumerate(sections):
+        for gi, line in enumerate(lines):
+            rate = VOICE_RATES[line.speaker]
+            path = tmp_path / "cache" / f"{si}-{gi}.wav"
+            path.parent.mkdir(exist_ok=True)
+            x = _tone(line.hz, line.seconds, rate, VOICE_AMPLITUDE[line.speaker])
+            soundfile.write(path, x, rate, subtype="FLOAT")
+            rendered.append(RenderedSegment(si, gi, line.speaker, line.speaker, path, rate, len(x), False))
+    return script, rendered
+
+
+def _master(tmp_path: Path, script: Script, rendered: list[RenderedSegment], **options) -> Episode:
+    return master(script, rendered, tmp_path / "out" / "ep.mp3",
+                  MixOptions(date="2024-05-01", **options), base_dir=tmp_path)
+
+
+def _frames(ms: int) -> int:
+    return round(ms * RATE / 1000)
+
+
+def _lowpass(x: np.ndarray, hz: float) -> np.ndarray:
+    return sosfiltfilt(butter(6, hz, fs=RATE, output="sos"), x)
+
+
+def _rms_db(x: np.ndarray) -> float:
+    return 10 * np.log10(np.mean(x**2))
+
+
+TWO_VOICES = [
+    ("Opening", [Line("narrator", 500, 1.0, 800), Line("samantha", 500, 1.2, 250),
+                 Line("narrator", 500, 0.7)]),
+    ("Middle", [Line("samantha", 1000, 0.9, 0), Line("narrator", 1000, 1.1, 1300)]),
+    ("Close", [Line("narrator", 1500, 0.8, 37), Line("samantha", 1500, 1.0)]),
+]
+
+
+@pytest.fixture(scope="module")
+def two_voices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Episode, np.ndarray]:
+    """An episode with two voices at different rates and levels, with a WAV master to inspect."""
+    tmp_path = tmp_path_factory.mktemp("two_voices")
+    script, rendered = _make(tmp_path, TWO_VOICES)
+    episode = _master(tmp_path, script, rendered, master_format="wav")
+    wav, rate = soundfile.read(episode.master)
+    assert rate == RATE
+    return episode, wav
+
+
+def test_pauses_are_exact(two_voices: tuple[Episode, np.ndarray]) -> None:
+    episode, wav = two_voices
+    pauses = [line.pause_ms for _, lines in TWO_VOICES for line in lines][:-1]
+    for cue, following, pause in zip(episode.cues[:-1], episode.cues[1:], pauses, strict=True):
+        gap = wav[_frames(cue.end_ms) - 200: _frames(following.start_ms) + 200]
+        silent = np.flatnonzero(np.abs(gap) < 1e-4)
+        measured_ms = (silent[-1] - silent[0] + 1) * 1000 / RATE if pause else 0.0
+        assert measured_ms == pytest.approx(pause, abs=5)
+        assert following.start_ms - cue.end_ms == pytest.approx(pause, abs=1)
+
+
+def test_cues_follow_the_script_and_audio(two_voices: tuple[Episode, np.ndarray]) -> None:
+    episode, wav = two_voices
+    lines = [line for _, group in TWO_VOICES for line in group]
+    assert [cue.speaker for cue in episode.cues] == [line.speaker for line in lines]
+    for cue, line in zip(episode.cues, lines, strict=True):
+        assert cue.end_ms - cue.start_ms == pytest.approx(line.seconds * 1000, abs=1)
+        inside = wav[_frames(cue.start_ms) + 500: _frames(cue.end_ms) - 500]
+        assert np.abs(inside).max() > 0.05
+    assert episode.duration_ms == pytest.approx(len(wav) * 1000 / RATE, abs=1)
+
+
+def test_joins_do_not_click_and_nothing_clips(two_voices: tuple[Episode, np.ndarray]) -> None:
+    episode, wav = two_voices
+    ceiling = 10 ** (-1 / 20)
+    assert np.abs(wav).max() <= ceiling
+    decoded, _ = soundfile.read(episode.audio)
+    assert np.abs(decoded).max() < 1.0
+    jumps = np.abs(np.diff(wav))
+    spans = [(_frames(cue.start_ms), _frames(cue.end_ms)) for cue in episode.cues]
+    own = [jumps[start + 1000: end - 1000].max() for start, end in spans]  # each voice's own largest step
+    for i, (start, end) in enumerate(spans):
+        # A join window may reach into the neighbouring segment: it may step as much as either voice.
+        before = max(own[max(i - 1, 0): i + 1])
+        after = max(own[i: i + 2])
+        assert jumps[max(0, start - 600): start + 600].max() <= before * 1.001
+        assert jumps[end - 600: end + 600].max() <= after * 1.001
+
+
+def test_speakers_are_levelled(two_voices: tuple[Episode, np.ndarray]) -> None:
+    episode, wav = two_voices
+    meter = pyloudnorm.Meter(RATE)
+    levels = {}
+    for speaker in VOICE_RATES:
+        speech = np.concatenate([wav[_frames(c.start_ms): _frames(c.end_ms)]
+                                 for c in episode.cues if c.speaker == speaker])
+        levels[speaker] = meter.integrated_loudness(speech)
+    assert abs(levels["narrator"] - levels["samantha"]) <= 1.5
+
+
+def test_loudness_and_true_peak_of_the_mp3(two_voices: tuple[Episode, np.ndarray]) -> None:
+    episode, _ = two_voices
+    decoded, rate = soundfile.read(episode.audio)
+    assert (rate, decoded.ndim) == (RATE, 1)
+    measured = pyloudnorm.Meter(rate).integrated_loudness(decoded)
+    assert measured == pytest.approx(-16.0, abs=1.0)
+    assert episode.loudness_lufs == pytest.approx(measured, abs=0.1)
+    peak = TruePeakMeter()
+    peak.feed(decoded)
+    assert peak.dbtp <= -1.0
+    assert episode.true_peak_dbtp == pytest.approx(peak.dbtp, abs=0.05)
+
+
+def test_mp3_is_constant_bitrate_mono(two_voices: tuple[Episode, np.ndarray]) -> None:
+    from mutagen.mp3 import MP3, BitrateMode
+
+    info = MP3(two_voices[0].audio).info
+    assert (info.sample_rate, info.channels, info.bitrate, info.bitrate_mode) == (
+        RATE, 1, 96000, BitrateMode.CBR)
+
+
+def _section_starts(decoded: np.ndarray, tones: list[float]) -> list[float]:
+    """Where (ms) each section's tone is first heard, from 10 ms spectra of the decoded MP3."""
+    hop = RATE // 100
+    frames = decoded[: len(decoded) // hop * hop].reshape(-1, hop)
+    spectrum = np.abs(np.fft.rfft(frames * np.hanning(hop), axis=1))
+    freqs = np.fft.rfftfreq(hop, 1 / RATE)
+    loud = spectrum.max(axis=1) > 1.0
+    dominant = freqs[spectrum.argmax(axis=1)]
+    return [float(np.flatnonzero(loud & (np.abs(dominant - hz) < 60))[0] * 10) for hz in tones]
+
+
+def test_chapter_times_match_the_audio(tmp_path: Path) -> None:
+    from mutagen.id3 import ID3
+
+    intro = tmp_path / "intro.wav"
+    soundfile.write(intro, _tone(3000, 2.0, 48000, 0.3), 48000)
+    script, rendered = _make(tmp_path, TWO_VOICES, Audio(intro="intro.wav", outro="intro.wav"))
+    episode = _master(tmp_path, script, rendered)
+    decoded, _ = soundfile.read(episode.audio)
+    heard = _section_starts(decoded, [500, 1000, 1500])
+    chaps = {frame.element_id: frame for frame in ID3(episode.audio).getall("CHAP")}
+    starts = [chaps[f"chp{i}"].start_time for i in range(3)]
+    assert starts == [chapter.start_ms for chapter in episode.chapters]
+    assert starts[0] == pytest.approx(2000, abs=1)  # right after the intro
+    for tag_ms, heard_ms in zip(starts, heard, strict=True):
+        assert abs(tag_ms - heard_ms) <= 20
+    ends = [chaps[f"chp{i}"].end_time for i in range(3)]
+    assert ends == [*starts[1:], episode.duration_ms]
+    assert episode.duration_ms == pytest.approx(len(decoded) * 1000 / RATE, abs=1)
+
+
+def test_ducking_depth_and_ramps(tmp_path: Path) -> None:
+    bed = tmp_path / "bed.wav"
+    soundfile.write(bed, _tone(150, 3.3, 48000, 0.5), 48000)  # loops several times
+    audio = Audio(bed="bed.wav", bed_db=-10.0, duck_db=12.0, attack_ms=300, release_ms=600)
+    lines = [Line("narrator", 2000, 2.0, 3000)] * 2 + [Line("narrator", 2000, 2.0)]
+    script, rendered = _make(tmp_path, [("Only", lines)], audio)
+    episode = _master(tmp_path, script, rendered, master_format="wav", bed_fade_ms=500)
+    wav, _ = soundfile.read(episode.master)
+    music = _lowpass(wav, 500)  # the 150 Hz bed without the 2 kHz voice
+    first, second = episode.cues[0], episode.cues[1]
+    speaking = music[_frames(second.start_ms) + 4000: _frames(second.end_ms) - 4000]
+    quiet_from, quiet_to = first.end_ms + 600 + 100, second.start_ms - 300 - 100
+    free = music[_frames(quiet_from): _frames(quiet_to)]
+    assert _rms_db(free) - _rms_db(speaking) == pytest.approx(12.0, abs=0.5)
+    # Mid-attack and mid-release the bed is half-way down (linear in dB), not switched.
+    for ms in (second.start_ms - 150, second.end_ms + 300):
+        around = music[_frames(ms) - 441: _frames(ms) + 441]
+        assert _rms_db(free) - _rms_db(around) == pytest.approx(6.0, abs=1.0)
+    assert np.abs(wav).max() <= 10 ** (-1 / 20)
+
+
+def test_episode_load_round_trip(tmp_path: Path) -> None:
+    cover = tmp_path / "cover.jpg"
+    cover.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 100)
+    script, rendered = _make(tmp_path, TWO_VOICES[:2], author="A. Writer", description="About tones.",
+                             cover="cover.jpg", language="en-GB")
+    episode = _master(tmp_path, script, rendered, master_format="flac", album="Tone Podcast")
+    assert Episode.load(episode.audio) == episode
+    assert episode.cover == tmp_path / "out" / "ep.jpg" and episode.cover.read_bytes() == cover.read_bytes()
+    assert sorted(p.name for p in episode.audio.parent.iterdir()) == [
+        "ep.chapters.json", "ep.flac", "ep.jpg", "ep.mp3", "ep.srt", "ep.vtt"]
+    assert soundfile.info(episode.master).subtype == "PCM_24"
+
+
+def test_progress_is_reported(tmp_path: Path) -> None:
+    script, rendered = _make(tmp_path, TWO_VOICES[:1])
+    seen: dict[str, tuple[int, int]] = {}
+    master(script, rendered, tmp_path / "ep.mp3", MixOptions(), base_dir=tmp_path,
+           on_progress=lambda phase, done, total: seen.__setitem__(phase, (done, total)))
+    assert set(seen) == {"assembling", "mixing", "mastering", "verifying"}
+    assert all(done == total for done, total in seen.values())
+
+
+def _no_outputs(out_dir: Path) -> None:
+    assert not out_dir.exists() or not list(out_dir.iterdir())
+
+
+@pytest.mark.parametrize("target", [-40.0, -5.0, float("nan")])
+def test_bad_loudness_target(target: float) -> None:
+    with pytest.raises(EssaycastError, match="loudness target"):
+        MixOptions(target_lufs=target)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"bitrate_kbps": 100}, "MP3 bitrate"), ({"master_format": "aiff"}, "master format"),
+    ({"ceiling_dbtp": 0.5}, "ceiling"), ({"rate": 22050}, "sample rate"), ({"date": "May 1"}, "date"),
+])
+def test_bad_options(options: dict, message: str) -> None:
+    with pytest.raises(EssaycastError, match=message):
+        MixOptions(**options)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"cover": "missing.jpg"}, "cover image not found"),
+    ({"audio": Audio(intro="nope.wav")}, "intro file not found"),
+    ({"audio": Audio(bed="notes.txt")}, "cannot read music bed"),
+    ({"cover": "notes.txt"}, "neither JPEG nor PNG"),
+])
+def test_missing_or_bad_input_files(tmp_path: Path, fields: dict, message: str) -> None:
+    (tmp_path / "notes.txt").write_text("not audio, not an image")
+    script, rendered = _make(tmp_path, TWO_VOICES[:1], **fields)
+    with pytest.raises(EssaycastError, match=message):
+        _master(tmp_path, script, rendered)
+    _no_outputs(tmp_path / "out")
+
+
+def test_unwritable_output(tmp_path: Path) -> None:
+    script, rendered = _make(tmp_path, TWO_VOICES[:1])
+    (tmp_path / "blocker").write_text("a file where the output folder should be")
+    with pytest.raises(EssaycastError, match="cannot write"):
+        master(script, rendered, tmp_path / "blocker" / "ep.mp3", MixOptions(), base_dir=tmp_path)
+
+
+def test_failure_mid_way_leaves_no_files(tmp_path: Path) -> None:
+    script, rendered = _make(tmp_path, TWO_VOICES)
+    rendered[-1].audio.write_bytes(b"RIFF garbage, not a wave file")
+    with pytest.raises(Exception):  # noqa: B017 — whatever breaks, nothing may be left behind
+        _master(tmp_path, script, rendered, master_format="wav")
+    _no_outputs(tmp_path / "out")
+
+
+def test_segments_must_match_the_script(tmp_path: Path) -> None:
+    script, rendered = _make(tmp_path, TWO_VOICES)
+    with pytest.raises(EssaycastError, match="do not match"):
+        _master(tmp_path, script, rendered[:-1])
+    with pytest.raises(EssaycastError, match=r"must be an \.mp3"):
+        master(script, rendered, tmp_path / "ep.wav", MixOptions(), base_dir=tmp_path)
