@@ -2,7 +2,7 @@
 
 It speaks noise, but through every real code path: config.json + checkpoint on disk, loaded by
 ``TTS(model_path=..., config_path=...)``, speaker embeddings, sentence splitting, 16 kHz output.
-Building it takes about a second; the checkpoint is under 1 MB.
+Building it takes one or two seconds; the checkpoint is about 1 MB.
 """
 
 from __future__ import annotations

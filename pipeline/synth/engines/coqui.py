@@ -40,6 +40,9 @@ REQUIRED_MODULES = ("TTS", "torch", "torchaudio", "torchcodec")
 MODEL_TYPES = ("tts_models", "vocoder_models", "voice_conversion_models")
 """First part of a Coqui released-model name (``tts_models/<language>/<dataset>/<model>``)."""
 
+HF_CACHE_HINT = "~/.cache/huggingface/hub/models--<repo>/snapshots/<revision>"
+"""Where Coqui's downloader puts the models it takes from the Hugging Face hub (XTTS)."""
+
 CHECKPOINT_NAMES = ("model_file.pth", "model_file.pth.tar", "model.pth", "checkpoint.pth")
 """Checkpoint file names Coqui looks for in a model folder, in its order."""
 
@@ -100,11 +103,12 @@ def model_files(voice: Voice) -> tuple[Path, Path]:
         )
     path = voice.path(reference)
     if not path.exists() and is_model_name(reference):
-        folder = download_dir() / reference.replace("/", "--")
+        # Coqui fetches XTTS from the Hugging Face hub (into its cache), the others into $TTS_HOME/tts.
+        folder = HF_CACHE_HINT if "xtts" in reference else str(download_dir() / reference.replace("/", "--"))
         raise EssaycastError(
             f"{voice.origin}: {reference!r} is a Coqui model name, and essaycast never downloads models",
-            hint=f"fetch it once with Coqui's `tts --model_name {reference}` where there is network "
-            f'(it lands in {folder}), then set model = "{folder}"',
+            hint=f"fetch it once with Coqui's `tts --model_name {reference}` where there is network, "
+            f"then set model to the folder it lands in: {folder}",
         )
     if path.is_dir():
         checkpoint = next((path / name for name in CHECKPOINT_NAMES if (path / name).is_file()), None)
