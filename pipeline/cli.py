@@ -42,7 +42,93 @@ def version() -> None:
 
 # --- synth stage ------------------------------------------------------------------------------
 
+
+@app.command()
+def voices() -> None:
+    """List the voice profiles: engine, sample rate, licence, and whether each can speak now."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.synth.voices import voice_statuses
+
+    table = Table("voice", "engine", "rate", "licence")
+    table.add_column("usable now", overflow="fold")  # fold, not cut: the reason may hold a path to fix
+    table.add_column("description")
+    for status in voice_statuses():
+        rate = f"{status.sample_rate / 1000:g} kHz" if status.sample_rate else "?"
+        usable = f"[red]no:[/red] {status.problem}" if status.problem else "[green]yes[/green]"
+        voice = status.voice
+        table.add_row(voice.name, voice.engine, rate, voice.license, usable, voice.description)
+    Console().print(table)
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="What to say.")],
+    voice: Annotated[str, typer.Option("--voice", "-v", help="Voice profile (see `essaycast voices`).")] = (
+        "narrator"
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="WAV file to write (default: say-VOICE.wav).")
+    ] = None,
+) -> None:
+    """Audition a voice: speak TEXT into a WAV file."""
+    from pipeline.synth.render import say as speak_to_file
+    from pipeline.synth.voices import get_voice
+
+    if not text.strip():
+        raise EssaycastError("nothing to say", hint='give some text: essaycast say "Hello there."')
+    dest = output or Path(f"say-{voice}.wav")
+    seconds = speak_to_file(get_voice(voice), text, dest)
+    _console().print(f"wrote {dest} ({seconds:.1f} s, voice {voice})")
+
+
 # --- mix stage --------------------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    episode: Annotated[Path, typer.Argument(help="The episode MP3 (its NAME.vtt transcript beside it).")],
+    script: Annotated[
+        Path | None, typer.Option("--script", help="Hold the episode against this script's text.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    no_reference: Annotated[
+        bool, typer.Option("--no-reference", help="Skip the reference voice's baseline (faster).")
+    ] = False,
+    target: Annotated[
+        float | None, typer.Option("--target", help="Loudness the episode must have, in LUFS (default -16).")
+    ] = None,
+) -> None:
+    """Listen to an episode: intelligibility, distinct voices, loudness, clipping and clicks.
+
+    Exits 1, printing the reasons, when a hard check fails.
+    """
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.progress import Progress
+
+    from pipeline.mix.check import check as check_episode
+    from pipeline.mix.check import render_report
+
+    loaded = None
+    if script is not None:
+        from pipeline.script import load
+
+        loaded = load(script)
+    with Progress(console=_console(), transient=True) as progress:
+        task = progress.add_task("listening", total=None)
+        report = check_episode(
+            episode, loaded, reference=not no_reference, target_lufs=target,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print(report.to_json())
+    else:
+        Console().print(Markdown(render_report(report)))
+    for reason in report.failures:
+        print(f"essaycast: check failed: {reason}", file=sys.stderr)
+    raise typer.Exit(0 if report.passed else 1)
 
 # --- publish stage ----------------------------------------------------------------------------
 

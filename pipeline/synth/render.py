@@ -235,3 +235,18 @@ def speak(voice: Voice, text: str, threads: int | None = None) -> tuple[np.ndarr
 def _run(job: Job, cache: SegmentCache, threads: int) -> CacheEntry:
     audio, rate = speak(job.voice, job.text, threads)
     return cache.put(job.key, audio, rate)
+
+
+def say(voice: Voice, text: str, dest: Path) -> float:
+    """Speak ``text`` with ``voice`` into the WAV file ``dest`` (atomically); returns its length (s)."""
+    import soundfile
+
+    from pipeline.files import atomic_path
+
+    problem = engine_module(voice.engine).availability(voice)
+    if problem:
+        raise EssaycastError(f"voice {voice.name!r} cannot speak: {problem}")
+    audio, rate = speak(voice, " ".join(text.split()))
+    with atomic_path(dest) as tmp:
+        soundfile.write(tmp, audio, rate, subtype="PCM_16", format="WAV")
+    return audio.size / rate

@@ -201,3 +201,32 @@ def unknown_voice(name: str, voices: Mapping[str, Voice]) -> EssaycastError:
         f"unknown voice {name!r} (available: {', '.join(sorted(voices)) or 'none'})",
         hint=f"add voices/{name}.toml or pick one of the listed voices (essaycast voices)",
     )
+
+
+@dataclass(frozen=True)
+class VoiceStatus:
+    """Whether a profile can speak on this machine now, for ``essaycast voices``."""
+
+    voice: Voice
+    """The profile."""
+    sample_rate: int | None
+    """Its output rate, when it can be told without the model."""
+    problem: str
+    """Why it cannot speak now and how to fix it; empty when it can."""
+
+
+def voice_statuses(voices: Mapping[str, Voice] | None = None) -> list[VoiceStatus]:
+    """The status of every profile, by name."""
+    from pipeline.synth.engines import engine_module
+
+    statuses = []
+    for _, voice in sorted((load_voices() if voices is None else voices).items()):
+        module = engine_module(voice.engine)
+        # The table row already names the profile; keep the reason short.
+        problem = module.availability(voice).removeprefix(f"{voice.origin}: ")
+        try:
+            rate: int | None = module.sample_rate(voice)
+        except EssaycastError:
+            rate = None
+        statuses.append(VoiceStatus(voice, rate, problem))
+    return statuses

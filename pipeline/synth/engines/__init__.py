@@ -132,7 +132,7 @@ def local_file(voice: Voice, reference: str, what: str) -> Path:
     if not path.is_file():
         raise EssaycastError(
             f"{voice.origin}: {what} file not found: {path}",
-            hint="fix the path in the profile (relative paths start at the profile's folder)",
+            hint="download the file or fix the path; relative paths start at the profile's folder",
         )
     return path
 
