@@ -193,6 +193,7 @@ h2 { font-size: 1.15rem; margin: 2.2rem 0 .8rem; text-transform: uppercase; lett
 h3 { font-size: 1.1rem; margin: 1.8rem 0 .5rem; }
 .cover { border-radius: 10px; box-shadow: 0 4px 18px rgba(0, 0, 0, .18); object-fit: cover; flex: none; }
 .show { display: flex; gap: 1.75rem; align-items: flex-start; padding-top: 2.5rem; padding-bottom: 1rem; }
+.show > div { flex: 1; min-width: 0; }
 .byline, .meta { color: var(--muted); margin: 0; font-size: .95rem; }
 .subscribe { display: flex; gap: .6rem; flex-wrap: wrap; align-items: center; }
 .subscribe input { flex: 1; min-width: 14rem; font: .85rem ui-monospace, monospace; padding: .45rem .6rem;
