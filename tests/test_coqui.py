@@ -95,6 +95,21 @@ def test_each_speaker_speaks_sentence_chunks(profiles: Path, tiny_model: Path) -
 
 
 @pytest.mark.coqui
+def test_say_writes_the_voice_to_a_wav(
+    profiles: Path, tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import soundfile
+
+    from pipeline.synth.render import say
+
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "cache"))
+    seconds = say(tiny_voice(profiles, tiny_model, 'speaker = "grace"\n'), TEXT, tmp_path / "out.wav")
+    audio, rate = soundfile.read(tmp_path / "out.wav")
+    assert rate == 16000 and audio.ndim == 1
+    assert audio.size / rate == pytest.approx(seconds)
+
+
+@pytest.mark.coqui
 def test_speaker_by_index(profiles: Path, tiny_model: Path) -> None:
     engine = coqui.load(tiny_voice(profiles, tiny_model, "speaker = 1\n"))
     assert engine.speaker == "grace"
