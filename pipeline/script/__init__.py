@@ -1,5 +1,26 @@
 """Script stage: essay text → a voiced, editable Script (model, parser/writer, draft generator)."""
 
+from pipeline.script.error import ScriptError
+from pipeline.script.jsonfmt import from_json, to_json
+from pipeline.script.markdown import parse, write
 from pipeline.script.model import NARRATOR, Audio, Cast, Pause, Script, Section, Segment
+from pipeline.script.ssml import from_ssml
+from pipeline.script.storage import load, save
 
-__all__ = ["NARRATOR", "Audio", "Cast", "Pause", "Script", "Section", "Segment"]
+__all__ = [
+    "NARRATOR",
+    "Audio",
+    "Cast",
+    "Pause",
+    "Script",
+    "ScriptError",
+    "Section",
+    "Segment",
+    "from_json",
+    "from_ssml",
+    "load",
+    "parse",
+    "save",
+    "to_json",
+    "write",
+]
