@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import itertools
 import math
 import shutil
 import tempfile
@@ -177,7 +178,8 @@ def master(
                             on_piece=partial(report, "assembling"))
         mix = partial(_mixdown, voice, timeline, _levels(timeline, options.target_lufs),
                       _bed(script, inputs, timeline, options))
-        loudness, true_peak = _encode(mix, timeline, mp3, tmp.get("master"), options, report)
+        loudness, true_peak = _encode(mix, timeline, mp3, tmp.get("master"), options, report,
+                                      probe=work / "probe.mp3")
 
         cues, chapters = _cues(script, timeline), _chapters(script, timeline)
         _write_outputs(script, options, inputs, mp3, tmp, cues, chapters, loudness, true_peak, out.name)
@@ -289,8 +291,13 @@ def _encode(
     master_path: Path | None,
     options: MixOptions,
     report: Progress,
+    *,
+    probe: Path,
 ) -> tuple[float, float]:
-    """Gain, limit and encode until the MP3 itself measures on target; returns (LUFS, dBTP)."""
+    """Gain, limit and encode until the MP3 itself measures on target; returns (LUFS, dBTP).
+
+    ``probe`` is a scratch file for measuring the encoder's own level change.
+    """
     from pipeline.mix.loudness import LoudnessMeter, measure_file
 
     meter = LoudnessMeter(options.rate)
@@ -301,7 +308,7 @@ def _encode(
     if not math.isfinite(mixed):
         raise EssaycastError("the episode is silent", hint="check the rendered voices")
     gain_db, ceiling = options.target_lufs - mixed, options.ceiling_dbtp - FIRST_MARGIN_DB
-    encoder = _encoder_gain(mp3.with_name(mp3.name + ".probe.mp3"), options)
+    encoder = _encoder_gain(probe, options)
     for _ in range(ATTEMPTS):
         _write_audio(mix, timeline, mp3, master_path, options, gain_db, ceiling, encoder, report)
         loudness, true_peak = measure_file(mp3, partial(report, "verifying"))
@@ -370,7 +377,8 @@ def _write_audio(
             sinks.append((files.enter_context(soundfile.SoundFile(
                 master_path, "w", samplerate=options.rate, channels=1, format=fmt, subtype=subtype)), 1.0))
         written = 0
-        for block in (*(limiter.process(block * gain) for block in mix()), limiter.flush()):
+        limited = (limiter.process(block * gain) for block in mix())
+        for block in itertools.chain(limited, [limiter.flush()]):
             for sink, factor in sinks:
                 sink.write(block * factor)
             written += len(block)
