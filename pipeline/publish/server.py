@@ -215,7 +215,7 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
             print(f"Note: the feed's links point at {base_url} (base_url in podcast.toml)")
     if not (site / FEED_NAME).is_file():
         print(f"Note: {site} has no {FEED_NAME} yet; run `essaycast publish EPISODE.mp3 --site {site}`")
-    print("Press Ctrl-C to stop.")
+    print("Press Ctrl-C to stop.", flush=True)  # seen at once even when stdout is a pipe
     try:
         server.serve_forever()
     except KeyboardInterrupt:
