@@ -94,7 +94,7 @@ def resolve_voices(script: Script, voices: Mapping[str, Voice] | None = None) ->
             usable = [n for n, v in sorted(voices.items()) if not engine_module(v.engine).availability(v)]
             raise EssaycastError(
                 f"voice {name!r} cannot speak: {problem}",
-                hint=f"fix it or cast a usable voice ({', '.join(usable) or 'none'})",
+                hint=f"fix it or cast a usable voice: {', '.join(usable) or 'none'}",
             )
     return {name: voices[name] for name in used}
 

@@ -199,7 +199,7 @@ def unknown_voice(name: str, voices: Mapping[str, Voice]) -> EssaycastError:
     """The error for a voice name that has no profile."""
     return EssaycastError(
         f"unknown voice {name!r} (available: {', '.join(sorted(voices)) or 'none'})",
-        hint=f"add voices/{name}.toml or pick one of the listed voices (essaycast voices)",
+        hint=f"add voices/{name}.toml or cast one of the listed voices",
     )
 
 

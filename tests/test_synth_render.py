@@ -1,0 +1,175 @@
+"""render(): order, cache hits, voice swaps, resuming, voice errors — on a counting fake engine.
+
+The fake engine is registered in the engine table like any other, so everything but the neural
+models runs for real (profiles, cache, progress). Real-engine renders are in test_synth_engines.py.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.errors import EssaycastError
+from pipeline.script.model import Cast, Script, Section, Segment
+from pipeline.synth import engines
+from pipeline.synth import render as render_module
+from pipeline.synth.cache import SegmentCache
+from pipeline.synth.render import RenderedSegment, render
+from pipeline.synth.voices import Voice
+
+RATE = 16000
+
+
+@dataclass
+class FakeEngine:
+    """Speaks a tone as long as the text, one chunk per word; records every text it is given."""
+
+    voice: Voice
+    log: list[tuple[str, str]]
+    sample_rate: int = RATE
+
+    def synthesize(self, text: str) -> Iterator[np.ndarray]:
+        self.log.append((self.voice.name, text))
+        if "crash" in text:
+            raise RuntimeError("engine failure")
+        for word in text.split():
+            if word.strip("—"):
+                yield np.full(len(word) * 10, 0.25, dtype=np.float32)
+
+
+@pytest.fixture
+def synthesized(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Register the fake engine and profiles using it; returns the log of synthesized (voice, text)."""
+    log: list[tuple[str, str]] = []
+    module = types.ModuleType("fake_engine")
+    module.load = lambda voice, threads=1: FakeEngine(voice, log)
+    module.identity = lambda voice: "fake-model-1"
+    module.availability = lambda voice: voice.description if voice.description.startswith("broken") else ""
+    module.sample_rate = lambda voice: RATE
+    monkeypatch.setitem(sys.modules, "fake_engine", module)
+    monkeypatch.setitem(engines.ENGINES, "fake", "fake_engine")
+    monkeypatch.setattr(render_module, "_LOADED", {})
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    for name, speaker in (("narrator", "joe"), ("samantha", "sam"), ("alt", "alt")):
+        (folder / f"{name}.toml").write_text(f'engine = "fake"\nspeaker = "{speaker}"\n', encoding="utf-8")
+    (folder / "dead.toml").write_text('engine = "fake"\ndescription = "broken: no model"\n', encoding="utf-8")
+    return log
+
+
+def script(**section_casts: str) -> Script:
+    """Two sections; narrator and Samantha speak, one line twice."""
+    sections = (
+        Section("One", (Segment("narrator", "It began quietly."), Segment("samantha", "Hello, Theodore."))),
+        Section("Two", (Segment("narrator", "Then it grew."), Segment("samantha", "Hello, Theodore."),
+                        Segment("narrator", "The end."))),
+    )
+    script = Script("Her", sections, cast=Cast({"narrator": "narrator", "samantha": "samantha"}))
+    return script.recast(sections={int(k[1:]): {"samantha": v} for k, v in section_casts.items()})
+
+
+def test_one_segment_per_line_in_order(synthesized: list[tuple[str, str]]) -> None:
+    segments = render(script(), workers=1)
+    assert [(s.section, s.index, s.speaker, s.voice) for s in segments] == [
+        (0, 0, "narrator", "narrator"), (0, 1, "samantha", "samantha"),
+        (1, 0, "narrator", "narrator"), (1, 1, "samantha", "samantha"), (1, 2, "narrator", "narrator"),
+    ]
+    # The repeated line is synthesized once and shared.
+    assert len(synthesized) == 4 and segments[1].audio == segments[3].audio
+    assert not any(s.cached for s in segments)
+    first = segments[0]
+    assert first.sample_rate == RATE and first.frames == len("Itbeganquietly.") * 10
+    assert first.read().shape == (first.frames,) and first.duration_s == first.frames / RATE
+
+
+def test_second_render_is_all_cache_hits(synthesized: list[tuple[str, str]]) -> None:
+    first = render(script(), workers=1)
+    synthesized.clear()
+    second = render(script(), workers=1)
+    assert synthesized == [] and all(s.cached for s in second)
+    assert [s.audio for s in second] == [s.audio for s in first]
+
+
+def test_swapping_one_sections_voice_resynthesizes_only_it(synthesized: list[tuple[str, str]]) -> None:
+    render(script(), workers=1)
+    synthesized.clear()
+    segments = render(script(s1="alt"), workers=1)
+    assert synthesized == [("alt", "Hello, Theodore.")]
+    assert [s.voice for s in segments if s.speaker == "samantha"] == ["samantha", "alt"]
+    assert [s.cached for s in segments] == [True, True, True, False, True]
+
+
+def test_damaged_entry_is_rendered_again(synthesized: list[tuple[str, str]]) -> None:
+    segments = render(script(), workers=1)
+    segments[2].audio.write_bytes(b"not flac")
+    synthesized.clear()
+    again = render(script(), workers=1)
+    assert synthesized == [("narrator", "Then it grew.")] and not again[2].cached
+    assert again[2].read().size == again[2].frames
+
+
+def test_interrupted_render_resumes(synthesized: list[tuple[str, str]]) -> None:
+    broken = script()
+    sections = list(broken.sections)
+    sections[1] = Section("Two", (*sections[1].segments, Segment("narrator", "This will crash.")))
+    broken = Script(broken.title, tuple(sections), cast=broken.cast)
+    with pytest.raises(RuntimeError, match="engine failure"):
+        render(broken, workers=1)
+    done_before = {text for _, text in synthesized if "crash" not in text}
+    synthesized.clear()
+    render(script(), workers=1)
+    assert not {text for _, text in synthesized} & done_before
+
+
+def test_progress_reports_every_segment(synthesized: list[tuple[str, str]]) -> None:
+    render(script(), workers=1)
+    seen: list[tuple[RenderedSegment, int, int]] = []
+    segments = render(script(s1="alt"), workers=1, on_progress=lambda *args: seen.append(args))
+    assert [(done, total) for _, done, total in seen] == [(n, 5) for n in range(1, 6)]
+    assert sorted((s.section, s.index) for s, _, _ in seen) == [(s.section, s.index) for s in segments]
+    assert [s.cached for s, _, _ in seen] == [True] * 4 + [False]  # hits are reported first
+
+
+def test_longest_work_starts_first(synthesized: list[tuple[str, str]]) -> None:
+    render(script(), workers=1)
+    texts = [text for _, text in synthesized]
+    assert texts == sorted(texts, key=len, reverse=True)
+
+
+def test_nothing_pronounceable_still_gives_audio(synthesized: list[tuple[str, str]]) -> None:
+    silent = Script("Dash", (Section("", (Segment("narrator", "—"),)),))
+    (segment,) = render(silent, workers=1)
+    assert segment.frames == 1 and segment.read().shape == (1,)
+
+
+def test_unknown_voice_fails_before_synthesis(synthesized: list[tuple[str, str]]) -> None:
+    with pytest.raises(EssaycastError) as caught:
+        render(script(s0="nobody"), workers=1)
+    message = str(caught.value)
+    assert message.startswith("unknown voice 'nobody' (available: alt, dead, ")
+    assert "narrator, samantha" in message and "voices/nobody.toml" in message
+    assert synthesized == []
+
+
+def test_unusable_voice_fails_before_synthesis(synthesized: list[tuple[str, str]]) -> None:
+    with pytest.raises(EssaycastError) as caught:
+        render(script(s1="dead"), workers=1)
+    message = str(caught.value)
+    assert message.startswith("voice 'dead' cannot speak: broken: no model")
+    assert "(fix it or cast a usable voice: alt, narrator, samantha" in message
+    assert "dead," not in message.split("usable voice:")[1]
+    assert synthesized == []
+
+
+def test_explicit_cache_is_used(synthesized: list[tuple[str, str]], tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path / "mine")
+    segments = render(script(), workers=1, cache=cache)
+    assert all(s.audio.is_relative_to(tmp_path / "mine") for s in segments)
