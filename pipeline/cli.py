@@ -138,8 +138,7 @@ def publish_command(
     episode: Annotated[
         Path | None, typer.Argument(help="The episode MP3 (its .chapters.json, .vtt and .srt beside it).")
     ] = None,
-    site: Annotated[Path, typer.Option("--site", help="The site folder (feed, pages, media).")] = Path(
-        "output"),
+    site: Annotated[Path, typer.Option("--site", help="The site folder.")] = Path("output"),
     title: Annotated[str | None, typer.Option("--title", help="Episode title (default: the MP3's).")] = None,
     description: Annotated[
         str | None, typer.Option("--description", help="Episode summary (default: the MP3's).")

@@ -46,6 +46,10 @@ _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _PSC_START = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.(\d{1,3}))?")
 
 
+Transcripts = tuple[tuple[str, str], ...]
+"""(kind, path) of each transcript file of an episode, kind being a key of `TRANSCRIPT_TYPES`."""
+
+
 @dataclass(frozen=True)
 class FeedChapter:
     """A chapter mark as the feed carries it (Podlove Simple Chapters)."""
@@ -80,8 +84,8 @@ class FeedItem:
     """Chapter marks, in order."""
     chapters_json: str | None = None
     """Podcasting 2.0 chapters file."""
-    transcripts: tuple[tuple[str, str], ...] = ()
-    """(kind, path) of each transcript file, kind being a key of `TRANSCRIPT_TYPES`."""
+    transcripts: Transcripts = ()
+    """Transcript files, WebVTT first."""
     image: str | None = None
     """Episode art, when the episode has its own."""
 

@@ -22,7 +22,7 @@ from pipeline.errors import EssaycastError
 from pipeline.files import atomic_path, write_bytes, write_text
 from pipeline.mix.episode import Episode
 from pipeline.publish.cover import check_cover, draw_cover
-from pipeline.publish.feed import EPISODES_DIR, FeedChapter, FeedItem, read_feed, render_feed
+from pipeline.publish.feed import EPISODES_DIR, FeedChapter, FeedItem, Transcripts, read_feed, render_feed
 from pipeline.publish.settings import FEED_NAME, SETTINGS_NAME, PodcastSettings
 from pipeline.publish.site import render_episode_page, render_index
 
@@ -107,8 +107,23 @@ def publish(
         settings = PodcastSettings.init(site) if settings_created else PodcastSettings.load(site)
         cover = _show_cover(site, settings)
         earlier = next((item for item in items if item.slug == slug), None)
+        length, chapters_json, transcripts = _install_media(episode, site, slug)
         image, warnings = _episode_art(episode, site, slug)
-        item = _feed_item(episode, site, slug, earlier, items, settings, title, description, pub_date, image)
+        item = FeedItem(
+            slug=slug,
+            # Minted once, then read back from the feed, so it survives any change of settings.
+            guid=earlier.guid if earlier else _item_guid(settings, slug),
+            number=earlier.number if earlier else max((other.number for other in items), default=0) + 1,
+            title=title or episode.title or slug,
+            description=description or episode.description or _opening(episode),
+            pub_date=_pub_date(pub_date, earlier),
+            duration_s=round(episode.duration_ms / 1000),
+            length=length,
+            chapters=tuple(FeedChapter(chapter.start_ms, chapter.title) for chapter in episode.chapters),
+            chapters_json=chapters_json,
+            transcripts=transcripts,
+            image=image,
+        )
         items = [other for other in items if other.slug != slug] + [item]
         write_bytes(site / FEED_NAME, render_feed(settings, cover, items))
         write_text(site / item.page, render_episode_page(settings, cover, item, episode.cues))
@@ -152,19 +167,8 @@ def check_mp3(path: Path) -> None:
         raise EssaycastError(f"{path} is not an MP3 file", hint="podcast feeds need MP3 audio")
 
 
-def _feed_item(
-    episode: Episode,
-    site: Path,
-    slug: str,
-    earlier: FeedItem | None,
-    items: list[FeedItem],
-    settings: PodcastSettings,
-    title: str | None,
-    description: str | None,
-    pub_date: datetime | None,
-    image: str | None,
-) -> FeedItem:
-    """Copy the episode's files into the site and describe it for the feed."""
+def _install_media(episode: Episode, site: Path, slug: str) -> tuple[int, str | None, Transcripts]:
+    """Copy the MP3 and its sidecars into ``episodes/``: the MP3's size, chapters file, transcripts."""
     folder = site / EPISODES_DIR
     audio = _install(episode.audio, folder / f"{slug}.mp3")
     chapters_json = _install(episode.chapters_json, folder / f"{slug}.chapters.json")
@@ -172,25 +176,14 @@ def _feed_item(
         (kind, path) for kind, source in (("vtt", episode.vtt), ("srt", episode.srt))
         if (path := _install(source, folder / f"{slug}.{kind}"))
     )
-    if pub_date is None:
-        pub_date = earlier.pub_date if earlier else datetime.now(UTC).replace(microsecond=0)
-    elif pub_date.tzinfo is None:
-        pub_date = pub_date.astimezone()  # a naive date means local time
-    return FeedItem(
-        slug=slug,
-        # The GUID is minted once and then read back from the feed, so it survives settings changes.
-        guid=earlier.guid if earlier else _item_guid(settings, slug),
-        number=earlier.number if earlier else max((item.number for item in items), default=0) + 1,
-        title=title or episode.title or slug,
-        description=description or episode.description or _opening(episode),
-        pub_date=pub_date,
-        duration_s=round(episode.duration_ms / 1000),
-        length=(site / audio).stat().st_size,
-        chapters=tuple(FeedChapter(chapter.start_ms, chapter.title) for chapter in episode.chapters),
-        chapters_json=chapters_json,
-        transcripts=transcripts,
-        image=image,
-    )
+    return (site / audio).stat().st_size, chapters_json, transcripts
+
+
+def _pub_date(asked: datetime | None, earlier: FeedItem | None) -> datetime:
+    """The date asked for (naive means local time), else the first publication's, else now."""
+    if asked is not None:
+        return asked if asked.tzinfo else asked.astimezone()
+    return earlier.pub_date if earlier else datetime.now(UTC).replace(microsecond=0)
 
 
 def _episode_art(episode: Episode, site: Path, slug: str) -> tuple[str | None, tuple[str, ...]]:
