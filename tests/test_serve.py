@@ -150,3 +150,15 @@ def test_byte_ranges_stay_inside_the_file(size: int, first: int, last: int) -> N
     None, "", "bytes=1-2,5-6", "lines=1-2", "bytes=5-2", "bytes=-", "bytes=x-1", "bytes=１-2"])
 def test_unusable_range_headers_mean_the_whole_file(header: str | None) -> None:
     assert byte_range(header, 100) is None
+
+
+def test_a_wildcard_listen_address_is_printed_as_a_reachable_one(site: Path) -> None:
+    from pipeline.publish.server import server_url
+
+    httpd = make_server(site, "0.0.0.0", 0)  # bound but never served
+    try:
+        url = server_url(httpd)
+    finally:
+        httpd.server_close()
+    assert url.startswith("http://") and "0.0.0.0" not in url
+    assert url.endswith(f":{httpd.server_address[1]}/")

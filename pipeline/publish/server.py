@@ -44,6 +44,9 @@ CONTENT_TYPES: tuple[tuple[str, str], ...] = (
 
 _RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+"""Listen addresses meaning "every interface"."""
+
 CHUNK = 64 * 1024
 """Bytes per write while streaming a file."""
 
@@ -197,9 +200,23 @@ def make_server(site: Path, host: str = "127.0.0.1", port: int = 8000) -> SiteSe
 
 
 def server_url(server: SiteServer) -> str:
-    """The base URL a bound server answers on."""
+    """The base URL a bound server answers on (for a wildcard address: this machine's LAN address)."""
     host, port = server.server_address[:2]
+    if host in WILDCARD_HOSTS:
+        host = _lan_address(server.address_family)
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def _lan_address(family: socket.AddressFamily) -> str:
+    """The address other devices on the network reach this machine at (loopback if there is none)."""
+    probe, loopback = ("2001:db8::1", "::1") if family == socket.AF_INET6 else ("192.0.2.1", "127.0.0.1")
+    # Connecting a UDP socket only picks the outgoing interface; no packet is sent.
+    with socket.socket(family, socket.SOCK_DGRAM) as udp:
+        try:
+            udp.connect((probe, 9))
+            return udp.getsockname()[0]
+        except OSError:
+            return loopback
 
 
 def serve(site: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
