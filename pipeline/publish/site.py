@@ -58,8 +58,9 @@ def render_episode_page(settings: PodcastSettings, cover: str, item: FeedItem, c
         f'<span class="time">{_clock(chapter.start_ms)}</span> {escape(chapter.title)}</button></li>'
         for chapter in item.chapters
     )
+    # One chapter spanning the whole episode is no table of contents: show the list from two on.
     chapters = f'<section class="chapters">\n<h2>Chapters</h2>\n<ol>\n{chapter_list}\n</ol>\n</section>' \
-        if item.chapters else ""
+        if len(item.chapters) > 1 else ""
     captions = next((path for kind, path in item.transcripts if kind == "vtt"), None)
     track = (f'<track kind="captions" src="{_sibling(captions)}" srclang="{escape(settings.language)}" '
              'label="Transcript">') if captions else ""
