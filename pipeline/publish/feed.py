@@ -36,15 +36,18 @@ NAMESPACES = {
 for _prefix, _uri in NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)
 
-# Sidecar kind → the MIME type podcast apps expect in the feed, for the podcast:transcript tags.
 TRANSCRIPT_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
+"""Transcript kind → the MIME type its podcast:transcript tag declares (WebVTT first: apps prefer it)."""
+
 CHAPTERS_TYPE = "application/json+chapters"
+"""MIME type of the Podcasting 2.0 chapters file."""
+
 AUDIO_TYPE = "audio/mpeg"
+"""MIME type of the enclosure."""
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _PSC_START = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.(\d{1,3}))?")
-
 
 Transcripts = tuple[tuple[str, str], ...]
 """(kind, path) of each transcript file of an episode, kind being a key of `TRANSCRIPT_TYPES`."""
