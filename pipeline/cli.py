@@ -40,6 +40,33 @@ def version() -> None:
 
 # --- script stage -----------------------------------------------------------------------------
 
+
+@app.command("script")
+def script_command(
+    source: Annotated[Path, typer.Argument(
+        help="Essay text to draft from (.txt), or a script to convert (.md, .json, .ssml).")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Script to write, '-' for stdout (default: INPUT.md beside INPUT).")] = None,
+    cast: Annotated[list[str] | None, typer.Option(
+        "--cast", help="A character voice: NAME (profile of that name) or NAME=PROFILE; repeatable.")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="md or json (default: from the output's suffix, else md).")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", help="Episode title (default: the essay's title line, else the file name).")] = None,
+) -> None:
+    """Draft an editable, voiced script from an essay (or convert a script between formats)."""
+    from pipeline.script.draft import parse_cast_options
+    from pipeline.script.storage import dumps, resolve_output, save, script_from, summary
+
+    voices = parse_cast_options(cast or [])
+    dest, fmt = resolve_output(source, output, fmt)
+    result = script_from(source, voices, title)
+    if dest is None:
+        sys.stdout.write(dumps(result, fmt))
+    else:
+        save(result, dest, fmt)
+    _console().print(f"wrote {dest or 'stdout'}: {summary(result)}", highlight=False, soft_wrap=True)
+
 # --- synth stage ------------------------------------------------------------------------------
 
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.errors import EssaycastError
 from pipeline.files import read_text, write_text
+from pipeline.script.draft import draft
 from pipeline.script.jsonfmt import from_json, to_json
 from pipeline.script.markdown import parse, write
 from pipeline.script.model import Script
 from pipeline.script.ssml import from_ssml
 
 _SSML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?<speak[\s>]")
+SCRIPT_SUFFIXES = frozenset({".md", ".markdown", ".json", ".ssml", ".xml"})
+"""Inputs that already are scripts: the ``script`` command converts them instead of drafting."""
+WORDS_PER_MINUTE = 150
+"""Speaking rate for the length estimate in ``summary`` (a typical narration pace)."""
 
 
 def title_from_filename(path: Path | str) -> str:
@@ -48,10 +56,10 @@ def format_for(path: Path | str) -> str:
     return "json" if suffix == ".json" else "md"
 
 
-def save(script: Script, path: Path | str) -> None:
-    """Write the script atomically, as JSON for ``.json`` and Markdown otherwise."""
+def save(script: Script, path: Path | str, fmt: str | None = None) -> None:
+    """Write the script atomically in ``fmt``; by default JSON for ``.json`` and Markdown otherwise."""
     path = Path(path)
-    text = dumps(script, format_for(path))
+    text = dumps(script, fmt or format_for(path))
     try:
         write_text(path, text)
     except OSError as exc:
@@ -59,3 +67,55 @@ def save(script: Script, path: Path | str) -> None:
 
 
 _WRITERS = {"md": write, "json": to_json}
+
+
+def script_from(
+    source: Path | str, cast: Mapping[str, str] | None = None, title: str | None = None
+) -> Script:
+    """A script from ``source``: drafted from essay text, or read from a script file and converted.
+
+    ``cast`` adds character voices (or recasts existing ones); ``title`` replaces the title.
+    """
+    source = Path(source)
+    cast = dict(cast or {})
+    if source.suffix.lower() not in SCRIPT_SUFFIXES:
+        return draft(read_text(source, "essay"), cast, title, fallback_title=title_from_filename(source))
+    script = load(source)
+    try:
+        script = replace(script, cast=script.cast.merged(cast))
+    except ValueError as exc:
+        raise EssaycastError(f"bad cast: {exc}") from None
+    return replace(script, title=" ".join(title.split())) if title and title.strip() else script
+
+
+def resolve_output(source: Path, output: Path | None, fmt: str | None) -> tuple[Path | None, str]:
+    """Where and in which format the ``script`` command writes (None: standard output).
+
+    Default: ``INPUT.md`` (or ``.json``) beside the input, ``INPUT.script.md`` if that is the input.
+    """
+    if fmt is not None and fmt not in _WRITERS:
+        raise EssaycastError(f"unknown --format {fmt!r}", hint=f"use one of: {', '.join(_WRITERS)}")
+    if output is None:
+        fmt = fmt or "md"
+        dest = source.with_suffix(f".{fmt}")
+        if dest.resolve() == source.resolve():
+            dest = source.with_name(f"{source.stem}.script.{fmt}")
+        return dest, fmt
+    if str(output) == "-":
+        return None, fmt or "md"
+    implied = format_for(output)
+    if fmt and output.suffix.lower() in (".md", ".json") and implied != fmt:
+        raise EssaycastError(f"--format {fmt} does not match the output file {output}",
+                             hint=f"name the output .{fmt}, or leave out --format")
+    return output, fmt or implied
+
+
+def summary(script: Script) -> str:
+    """One line about a script: sections, segments per speaker, estimated speaking time."""
+    speakers = Counter(segment.speaker for _, _, _, segment in script.segments())
+    words = sum(len(segment.text.split()) for _, _, _, segment in script.segments())
+    pauses = sum(segment.pause_after.ms for _, _, _, segment in script.segments()) / 60000
+    minutes = words / WORDS_PER_MINUTE + pauses
+    lines = ", ".join(f"{speaker} {count}" for speaker, count in speakers.most_common())
+    return (f"{len(script.sections)} sections, {sum(speakers.values())} segments ({lines}), "
+            f"about {minutes:.0f} min of speech")
