@@ -173,3 +173,17 @@ def test_explicit_cache_is_used(synthesized: list[tuple[str, str]], tmp_path: Pa
     cache = SegmentCache(tmp_path / "mine")
     segments = render(script(), workers=1, cache=cache)
     assert all(s.audio.is_relative_to(tmp_path / "mine") for s in segments)
+
+
+def test_progress_bar_counts_hits_and_synthesis(synthesized: list[tuple[str, str]]) -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.synth.progress import render_progress
+
+    render(script(), workers=1)
+    out = io.StringIO()
+    with render_progress(Console(file=out, width=100, force_terminal=False)) as on_progress:
+        render(script(s1="alt"), workers=1, on_progress=on_progress)
+    assert "5/5" in out.getvalue() and "4 cached" in out.getvalue()
