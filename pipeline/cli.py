@@ -143,12 +143,20 @@ def check(
         from pipeline.script import load
 
         loaded = load(script)
-    with Progress(console=_console(), transient=True) as progress:
-        task = progress.add_task("listening", total=None)
+    console = _console()
+    progress = Progress(console=console, transient=True, disable=not console.is_terminal)
+    task = progress.add_task("listening", total=None)
+
+    def listened(done: int, total: int) -> None:
+        progress.start()  # only once transcribing begins, so an early error stays one clean line
+        progress.update(task, completed=done, total=total)
+
+    try:
         report = check_episode(
-            episode, loaded, reference=not no_reference, target_lufs=target,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            episode, loaded, reference=not no_reference, target_lufs=target, on_progress=listened
         )
+    finally:
+        progress.stop()
     if as_json:
         print(report.to_json())
     else:
