@@ -46,7 +46,7 @@ def _forms() -> list[str]:
 VERBS = "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in _forms())
 """Speech verbs in every form that attributes a quote (``says``, ``whispered``, ``puts it``)."""
 
-_NAME = r"[A-Z][\w'’-]*\.?(?:\s+[A-Z][\w'’-]*){0,2}"
+_NAME = r"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}"
 _ADVERB = r"(?:[a-z]+ly\s+)?"
 _AFTER = re.compile(
     rf"\s*,?\s*(?:(?P<name>{_NAME})\s+{_ADVERB}(?:{VERBS})|(?:{VERBS})\s+(?P<name2>{_NAME}))\b")

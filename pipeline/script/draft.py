@@ -53,6 +53,7 @@ BOILERPLATE = tuple(re.compile(pattern, re.I) for pattern in (
     r"(?:\d+ )?(?:comments?|likes?|shares?|replies|views)|(?:leave|add|post) a (?:comment|reply|review)",
     r"(?:tags?|categories|filed under):.*",
     r"(?:follow|like) us(?: on .{1,40})?",
+    r"home|menu|search|navigation|skip to (?:main )?content|sign out|log ?out",
     r"\d+ (?:of \d+ )?(?:people )?found this (?:review )?helpful.*|was this (?:review )?helpful\??.*",
     r"(?:report|flag)(?: this)?(?: review| comment| post| abuse)?",
 ))
@@ -62,7 +63,7 @@ _CLOSING_MARK = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
 _DIALOGUE_START = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*:\s")
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\Z")
-_CLAUSE_CUT = re.compile(r"\s*[,;:—–(]\s*")
+_CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s*[—–(]")
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,13 @@ def _heading_like(text: str) -> bool:
             and any(char.isalpha() for char in text))
 
 
+def _title_line(block: list[tuple[int, str]]) -> bool:
+    """Whether a hard-wrapped block opens with a title line (much shorter than the lines under it)."""
+    first = block[0][1]
+    widest = max(len(text) for _, text in block[1:])
+    return _heading_like(first) and (bool(_MARKDOWN_HEADING.match(first)) or len(first) <= 0.6 * widest)
+
+
 def _paragraphs_of(block: list[tuple[int, str]]) -> list[_Paragraph]:
     """A block of non-blank lines as paragraphs: one per line unless the block is hard-wrapped prose."""
     if len(block) == 1 or any(len(text) > WRAP_WIDTH for _, text in block[:-1]):
@@ -148,8 +156,8 @@ def _paragraphs_of(block: list[tuple[int, str]]) -> list[_Paragraph]:
     lines: list[str] = []
     first = block[0][0]
     for index, (line, text) in enumerate(block):
-        # a dialogue line starts a paragraph; a heading-like first line stands alone
-        if lines and (_DIALOGUE_START.match(text) or (index == 1 and _heading_like(block[0][1]))):
+        # a dialogue line starts a paragraph; a short heading-like first line stands alone
+        if lines and (_DIALOGUE_START.match(text) or (index == 1 and _title_line(block))):
             paragraphs.append(_Paragraph(" ".join(lines), first, len(lines) == 1))
             lines, first = [], line
         lines.append(text)
@@ -188,12 +196,13 @@ def section_title(paragraph: str) -> str:
     first = paragraph[slice(*spans[0])] if spans else paragraph
     if first.endswith("?") and _words(first) <= QUESTION_TITLE_WORDS and len(first) <= 90:
         return first
-    first = re.sub(r"[.!?…:;,\"”’')\]]+\Z", "", first)
+    first = re.sub(r"[\"“”]", "", first)  # a quote cut in half reads badly as a title
+    first = re.sub(r"[.!?…:;,’')\]]+\Z", "", first)
     clause = _CLAUSE_CUT.split(first, maxsplit=1)[0]
     if _words(clause) >= 3:
         first = clause
     words = first.split()
-    return " ".join(words) if len(words) <= 8 else " ".join(words[:6]) + "…"
+    return " ".join(words) if len(words) <= 8 else " ".join(words[:6]).rstrip(".,;:") + "…"
 
 
 def _parts(paragraphs: list[_Paragraph]) -> list[_Part]:
@@ -230,15 +239,17 @@ def _pieces(paragraph: str, characters: Characters) -> list[Piece]:
 def _spoken(piece: Piece) -> list[_Spoken]:
     """One piece as segments: a sentence each, long sentences cut at clauses, notes placed."""
     spoken: list[_Spoken] = []
-    notes = list(piece.notes_at)
+    notes, next_note = piece.notes_at, 0  # in offset order: each goes to the sentence it falls in
     for sentence in sentences.split(piece.text, piece.keep_whole):
         parts = sentences.split_long(piece.text, sentence, MAX_SEGMENT_CHARS)
         for index, (start, end) in enumerate(parts):
             text = for_speech(piece.text[start:end])
             if not any(char.isalnum() for char in text):
                 continue
-            here = [note for at, note in notes if at < end]
-            notes = [(at, note) for at, note in notes if at >= end]
+            here = []
+            while next_note < len(notes) and notes[next_note][0] < end:
+                here.append(notes[next_note][1])
+                next_note += 1
             pause = CLAUSE_PAUSE_MS if index < len(parts) - 1 else SENTENCE_PAUSE_MS
             spoken.append(_Spoken(piece.speaker, text, pause, _note(" ".join(here))))
     if spoken:

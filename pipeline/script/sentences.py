@@ -68,7 +68,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return not following.islower() if marks[-1] != "…" else following.isupper() or following in "\"“'‘("
     if len(marks) > 1:
         return True
-    before = _WORD_BEFORE.search(text, 0, match.start())
+    before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())  # a bounded look back
     word = before[0].lstrip("'’-").lower() if before else ""
     if word in NON_TERMINAL:
         return False

@@ -147,7 +147,7 @@ def _abbreviation(match: re.Match[str]) -> str:
 RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")(?=\s|$|[,;:)])"),
      _abbreviation),
-    (re.compile(r"\bNo\.\s?(?=\d)"), lambda m: "number "),
+    (re.compile(r"\bNo\.\s?(?=\d)"), lambda m: "Number " if m.start() == 0 else "number "),
     (re.compile(r"#(?=\d)"), lambda m: "number "),
     (re.compile(r"\s*&\s*"), lambda m: " and "),
     (re.compile(rf"(?P<sign>[$€£¥])\s?(?P<amount>{_NUMBER})(?:\s(?P<scale>thousand|million|billion|trillion)\b)?"),
@@ -179,8 +179,14 @@ RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
 """(pattern, spell) pairs in order: abbreviations and symbols first, then amounts, then plain numbers."""
 
 
+_ANY_RULE = re.compile(r"[\d&#$€£¥%°+=~×]|\sx\s|(?<!\w)(?:" + "|".join(map(re.escape, _ABBREVIATIONS)) + ")")
+"""Text without any of these needs no rule (most sentences): skipping them keeps drafting fast."""
+
+
 def for_speech(text: str) -> str:
     """``text`` with numbers, symbols and abbreviations written out as words."""
+    if not _ANY_RULE.search(text):
+        return " ".join(text.split())
     for pattern, spell in RULES:
         text = pattern.sub(spell, text)
     return " ".join(text.split())
