@@ -259,3 +259,14 @@ def test_load_dispatch_and_atomic_save(tmp_path: Path) -> None:
         save(script, tmp_path / "dir.md")
     assert "cannot write" in str(caught.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cloud.txt", "dir.md", "out.json", "out.md"]
+
+
+def test_documented_examples_parse() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "script-format.md").read_text("utf-8")
+    markdown = doc.split("```markdown\n", 1)[1].split("```", 1)[0]
+    script = parse(markdown, "doc.md")
+    speakers = [segment.speaker for _, _, _, segment in script.segments()]
+    assert speakers == [NARRATOR, NARRATOR, "samantha", NARRATOR]
+    assert script.sections[0].cast.voices == {NARRATOR: "amy"}
+    document = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    assert from_json(document).sections[0].segments[1].speaker == "samantha"
