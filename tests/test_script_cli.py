@@ -51,6 +51,10 @@ def test_converts_scripts_and_prints_to_stdout(tmp_path: Path) -> None:
     script_md.write_bytes((fixtures / "full.md").read_bytes())
     assert run(str(script_md), cwd=tmp_path).returncode == 0
     assert load(tmp_path / "full.script.md") == load(script_md)  # never overwrites its own input
+    cloud = tmp_path / "cloud.txt"  # SSML pasted into a text file is converted, not drafted
+    cloud.write_bytes((fixtures / "interview.ssml").read_bytes())
+    assert run(str(cloud), cwd=tmp_path).returncode == 0
+    assert load(tmp_path / "cloud.md").sections == load(fixtures / "interview.ssml").sections
 
 
 @pytest.mark.parametrize(

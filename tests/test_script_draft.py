@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pipeline.errors import EssaycastError
 from pipeline.script import NARRATOR, Script, parse, write
 from pipeline.script.attribution import Characters, attribute
-from pipeline.script.draft import draft as make_draft
-from pipeline.script.draft import parse_cast_options, section_title
+from pipeline.script.drafting import draft as make_draft
+from pipeline.script.drafting import parse_cast_options, section_title
 from pipeline.script.sentences import clean, split
 from pipeline.script.speech import for_speech
 from pipeline.script.storage import script_from

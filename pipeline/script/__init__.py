@@ -1,5 +1,6 @@
 """Script stage: essay text → a voiced, editable Script (model, parser/writer, draft generator)."""
 
+from pipeline.script.drafting import draft, parse_cast_options
 from pipeline.script.error import ScriptError
 from pipeline.script.jsonfmt import from_json, to_json
 from pipeline.script.markdown import parse, write
@@ -16,10 +17,12 @@ __all__ = [
     "ScriptError",
     "Section",
     "Segment",
+    "draft",
     "from_json",
     "from_ssml",
     "load",
     "parse",
+    "parse_cast_options",
     "save",
     "to_json",
     "write",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import EssaycastError
 from pipeline.files import read_text, write_text
-from pipeline.script.draft import draft
+from pipeline.script.drafting import draft
 from pipeline.script.jsonfmt import from_json, to_json
 from pipeline.script.markdown import parse, write
 from pipeline.script.model import Script
@@ -72,15 +72,19 @@ _WRITERS = {"md": write, "json": to_json}
 def script_from(
     source: Path | str, cast: Mapping[str, str] | None = None, title: str | None = None
 ) -> Script:
-    """A script from ``source``: drafted from essay text, or read from a script file and converted.
+    """A script from ``source``: drafted from essay text, or read from a script (or SSML) and converted.
 
     ``cast`` adds character voices (or recasts existing ones); ``title`` replaces the title.
     """
     source = Path(source)
     cast = dict(cast or {})
-    if source.suffix.lower() not in SCRIPT_SUFFIXES:
-        return draft(read_text(source, "essay"), cast, title, fallback_title=title_from_filename(source))
-    script = load(source)
+    if source.suffix.lower() in SCRIPT_SUFFIXES:
+        script = load(source)
+    else:
+        text = read_text(source, "essay")
+        if not _SSML_START.match(text):
+            return draft(text, cast, title, fallback_title=title_from_filename(source))
+        script = from_ssml(text, str(source), title=title_from_filename(source))
     try:
         script = replace(script, cast=script.cast.merged(cast))
     except ValueError as exc:
