@@ -55,7 +55,7 @@ def script_command(
         "--title", help="Episode title (default: the essay's title line, else the file name).")] = None,
 ) -> None:
     """Draft an editable, voiced script from an essay (or convert a script between formats)."""
-    from pipeline.script.draft import parse_cast_options
+    from pipeline.script.drafting import parse_cast_options
     from pipeline.script.storage import dumps, resolve_output, save, script_from, summary
 
     voices = parse_cast_options(cast or [])
