@@ -72,8 +72,6 @@ class _Paragraph:
 
     text: str
     """Its words, lines joined with single spaces (not yet cleaned)."""
-    line: int
-    """Line number of its first line in the input."""
     standalone: bool
     """True if it is a line of its own (a title or subheading can only be one)."""
 
@@ -141,27 +139,26 @@ def _heading_like(text: str) -> bool:
             and any(char.isalpha() for char in text))
 
 
-def _title_line(block: list[tuple[int, str]]) -> bool:
+def _title_line(block: list[str]) -> bool:
     """Whether a hard-wrapped block opens with a title line (much shorter than the lines under it)."""
-    first = block[0][1]
-    widest = max(len(text) for _, text in block[1:])
+    first = block[0]
+    widest = max(len(text) for text in block[1:])
     return _heading_like(first) and (bool(_MARKDOWN_HEADING.match(first)) or len(first) <= 0.6 * widest)
 
 
-def _paragraphs_of(block: list[tuple[int, str]]) -> list[_Paragraph]:
+def _paragraphs_of(block: list[str]) -> list[_Paragraph]:
     """A block of non-blank lines as paragraphs: one per line unless the block is hard-wrapped prose."""
-    if len(block) == 1 or any(len(text) > WRAP_WIDTH for _, text in block[:-1]):
-        return [_Paragraph(text, line, True) for line, text in block]
+    if len(block) == 1 or any(len(text) > WRAP_WIDTH for text in block[:-1]):
+        return [_Paragraph(text, True) for text in block]
     paragraphs: list[_Paragraph] = []
     lines: list[str] = []
-    first = block[0][0]
-    for index, (line, text) in enumerate(block):
+    for index, text in enumerate(block):
         # a dialogue line starts a paragraph; a short heading-like first line stands alone
         if lines and (_DIALOGUE_START.match(text) or (index == 1 and _title_line(block))):
-            paragraphs.append(_Paragraph(" ".join(lines), first, len(lines) == 1))
-            lines, first = [], line
+            paragraphs.append(_Paragraph(" ".join(lines), len(lines) == 1))
+            lines = []
         lines.append(text)
-    paragraphs.append(_Paragraph(" ".join(lines), first, len(lines) == 1))
+    paragraphs.append(_Paragraph(" ".join(lines), len(lines) == 1))
     return paragraphs
 
 
@@ -169,7 +166,7 @@ def _read(text: str) -> tuple[list[_Paragraph], list[str]]:
     """The essay's paragraphs, and notes about the boilerplate lines dropped from it."""
     paragraphs: list[_Paragraph] = []
     dropped: list[str] = []
-    block: list[tuple[int, str]] = []
+    block: list[str] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, raw in enumerate([*lines, ""], 1):
         line = " ".join(raw.split())
@@ -177,7 +174,7 @@ def _read(text: str) -> tuple[list[_Paragraph], list[str]]:
             dropped.append(f"dropped web boilerplate (line {number}): \"{line}\"")
             line = ""
         if line:
-            block.append((number, line))
+            block.append(line)
         elif block:
             paragraphs += _paragraphs_of(block)
             block = []
