@@ -193,9 +193,10 @@ def synthesize_jobs(
             for future in as_completed(futures):
                 yield futures[future], future.result()
         except BrokenProcessPool:
+            # Out of memory, a crashing native library, or a calling script without a __main__ guard.
             raise EssaycastError(
-                "a synthesis worker process died (out of memory?)",
-                hint="run again: finished segments are cached; try fewer workers",
+                "a synthesis worker process stopped unexpectedly",
+                hint="run again (finished segments are cached), or with one worker to render in-process",
             ) from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
