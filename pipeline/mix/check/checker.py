@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,9 @@ from pipeline.errors import EssaycastError
 from pipeline.mix.check import measures
 from pipeline.mix.check.listen import ASR_RATE, Job, Progress, to_asr_rate, transcribe
 from pipeline.mix.check.report import QualityReport, SegmentQuality, SpeakerQuality
-from pipeline.mix.episode import Cue
+from pipeline.mix.episode import Cue, Episode
+from pipeline.mix.loudness import BLOCK_FRAMES, LoudnessMeter, measure
+from pipeline.mix.sidecars import sidecar_path
 from pipeline.script.model import NARRATOR
 
 if TYPE_CHECKING:
@@ -21,7 +24,8 @@ if TYPE_CHECKING:
     from pipeline.script.model import Script
 
 DEFAULT_TARGET_LUFS = -16.0
-"""Integrated loudness an episode is checked against unless told otherwise (the podcast norm)."""
+"""Integrated loudness an episode is checked against unless told otherwise: the podcast norm, and
+what the mixing stage masters to by default."""
 ASR_PAD_S = 0.15
 """Silence around a cue handed to the recognizer with it (less where the next cue is closer)."""
 
@@ -49,9 +53,6 @@ def check(
     started = time.perf_counter()
     path = Path(episode_mp3)
     if cues is None:
-        from pipeline.mix.episode import Episode
-        from pipeline.mix.sidecars import sidecar_path
-
         cues = Episode.load(path).cues
         if not cues:
             raise EssaycastError(
@@ -62,8 +63,7 @@ def check(
         cues = script_cues(cues, script)
     if not cues:
         raise EssaycastError("there are no cues to check")
-    audio, rate = _decode(path)
-    mono = audio.mean(axis=1)
+    mono, rate, clipped = _decode(path)
     spans = _spans(cues, rate, len(mono), path)
     speech = to_asr_rate(mono, rate)
     asr_spans = [(start * ASR_RATE // rate, end * ASR_RATE // rate) for start, end in spans]
@@ -76,20 +76,21 @@ def check(
 
     pitch = [measures.track_pitch(speech[start:end], ASR_RATE) for start, end in asr_spans]
     segments = tuple(
-        _segment(i, cue, heard, pitch[i], measures.integrated_loudness(audio[start:end], rate), reference)
+        _segment(i, cue, heard, pitch[i], _loudness([mono[start:end]], rate), reference)
         for i, (cue, (start, end)) in enumerate(zip(cues, spans, strict=True))
     )
-    speakers = _speakers(segments, pitch, audio, spans, rate)
+    speakers = _speakers(segments, pitch, mono, spans, rate)
+    loudness, true_peak = measure(_blocks(mono), rate)
     return QualityReport(
         episode=path,
         duration_s=len(mono) / rate,
         segments=segments,
         speakers=speakers,
         reference_speaker=_reference_speaker(speakers),
-        loudness_lufs=measures.integrated_loudness(audio, rate),
+        loudness_lufs=loudness if math.isfinite(loudness) else None,
         target_lufs=DEFAULT_TARGET_LUFS if target_lufs is None else target_lufs,
-        true_peak_dbtp=measures.true_peak_dbtp(audio),
-        clipped_samples=measures.clipped_samples(audio),
+        true_peak_dbtp=true_peak,
+        clipped_samples=clipped,
         clicks=tuple(measures.find_clicks(mono, rate, spans)),
         check_seconds=time.perf_counter() - started,
     )
@@ -115,8 +116,8 @@ def script_cues(cues: Sequence[Cue], script: Script) -> tuple[Cue, ...]:
     )
 
 
-def _decode(path: Path) -> tuple[np.ndarray, int]:
-    """The whole file as float32 frames × channels, and its rate."""
+def _decode(path: Path) -> tuple[np.ndarray, int, int]:
+    """The whole file as mono float32 samples, its rate, and its clipped samples over all channels."""
     import soundfile
 
     try:
@@ -127,7 +128,24 @@ def _decode(path: Path) -> tuple[np.ndarray, int]:
         raise EssaycastError(f"cannot decode {path}: {exc}", hint="pass an MP3 essaycast wrote") from None
     if not len(audio):
         raise EssaycastError(f"{path} holds no audio")
-    return audio, rate
+    mono = audio[:, 0] if audio.shape[1] == 1 else audio.mean(axis=1)  # a view for mono episodes
+    return mono, rate, measures.clipped_samples(audio)
+
+
+def _blocks(samples: np.ndarray) -> Iterator[np.ndarray]:
+    """``samples`` in slices, so the meters' float64 and 4× oversampled copies stay small."""
+    for start in range(0, len(samples), BLOCK_FRAMES):
+        yield samples[start : start + BLOCK_FRAMES]
+
+
+def _loudness(pieces: Iterable[np.ndarray], rate: int) -> float | None:
+    """Integrated loudness of ``pieces`` taken as one signal; None for silence."""
+    meter = LoudnessMeter(rate)
+    for piece in pieces:
+        for block in _blocks(piece):
+            meter.feed(block)
+    value = meter.integrated()
+    return value if math.isfinite(value) else None
 
 
 def _spans(cues: Sequence[Cue], rate: int, frames: int, path: Path) -> list[tuple[int, int]]:
@@ -192,7 +210,7 @@ def _segment(
 def _speakers(
     segments: Sequence[SegmentQuality],
     pitch: Sequence[np.ndarray],
-    audio: np.ndarray,
+    mono: np.ndarray,
     spans: Sequence[tuple[int, int]],
     rate: int,
 ) -> tuple[SpeakerQuality, ...]:
@@ -214,8 +232,7 @@ def _speakers(
             reference_errors=None if None in reference else sum(reference),  # type: ignore[arg-type]
             f0_hz=float(np.median(voiced)) if len(voiced) else None,
             f0_difference=None,
-            loudness_lufs=measures.integrated_loudness(
-                np.concatenate([audio[spans[i][0] : spans[i][1]] for i in mine]), rate),
+            loudness_lufs=_loudness((mono[spans[i][0] : spans[i][1]] for i in mine), rate),
             loudness_spread_lu=max(levels) - min(levels) if levels else None,
         ))
     base = rows[names.index(_reference_speaker(rows))].f0_hz

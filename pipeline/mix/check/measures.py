@@ -1,7 +1,8 @@
 """The numbers behind a listening-quality check, as pure functions on text and sample arrays.
 
-Nothing here reads files or knows about episodes: word error rate, pitch (YIN), loudness, true peak,
-clipping and click detection, each testable on synthetic input.
+Nothing here reads files or knows about episodes: word error rate, pitch (YIN), clipping and click
+detection, each testable on synthetic input. Loudness and true peak come from the mixing stage's
+meters (``pipeline.mix.loudness``), so the check measures exactly as the mastering does.
 """
 
 from __future__ import annotations
@@ -112,27 +113,6 @@ def track_pitch(samples: np.ndarray, rate: int) -> np.ndarray:
             shift = np.where(curvature > 0, 0.5 * (before - after) / curvature, 0.0)
         pitches[batch[rows]] = rate / (lag + np.clip(shift, -1, 1))
     return pitches
-
-
-def integrated_loudness(samples: np.ndarray, rate: int) -> float | None:
-    """ITU-R BS.1770 integrated loudness in LUFS; None when shorter than one 400 ms block or silent."""
-    import pyloudnorm
-
-    meter = pyloudnorm.Meter(rate)
-    if len(samples) < meter.block_size * rate:
-        return None
-    value = float(meter.integrated_loudness(np.asarray(samples, dtype=np.float64)))
-    return value if math.isfinite(value) else None
-
-
-def true_peak_dbtp(samples: np.ndarray) -> float:
-    """True peak in dBTP: the largest magnitude of every channel after 4× oversampling (BS.1770 annex 2)."""
-    from scipy.signal import resample_poly
-
-    if not len(samples):
-        return -math.inf
-    peak = float(np.max(np.abs(resample_poly(samples, 4, 1, axis=0))))
-    return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def clipped_samples(samples: np.ndarray) -> int:

@@ -53,7 +53,7 @@ class SegmentQuality:
     f0_hz: float | None
     """Median fundamental frequency over voiced frames; None when nothing voiced was found."""
     loudness_lufs: float | None
-    """Integrated loudness of the span; None when shorter than 400 ms."""
+    """Integrated loudness of the span (ungated when shorter than one 400 ms block); None if silent."""
 
     @property
     def wer(self) -> float:
