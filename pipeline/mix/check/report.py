@@ -276,10 +276,9 @@ def render_report(report: QualityReport) -> str:
     """The report as Markdown: verdict and reasons, summary, speakers, worst segments."""
     verdict = "PASS" if report.passed else "FAIL"
     lines = [f"# Listening check: {report.episode.name} — {verdict}", ""]
-    lines += [f"- {reason}" for reason in report.failures]
+    lines += [f"- {reason}" for reason in report.failures] or ["All hard checks passed."]
     spread = report.speaker_spread_lu
     lines += [
-        "" if report.failures else "All hard checks passed.",
         "",
         "| measure | value |",
         "|---|---|",
