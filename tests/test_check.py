@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import EssaycastError
@@ -100,6 +100,13 @@ def test_pitch_of_tones_within_two_percent(hz: float, harmonics: int) -> None:
     assert len(voiced) >= 0.9 * len(pitch)
     assert np.median(voiced) == pytest.approx(hz, rel=0.02)
     assert np.all(np.abs(voiced - hz) < 0.02 * hz)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(62.0, 395.0), st.integers(1, 20), st.floats(0.05, 0.9))
+def test_pitch_of_any_tone_within_two_percent(hz: float, harmonics: int, level: float) -> None:
+    tone = _tone(hz, harmonics) * level / 0.3
+    assert np.nanmedian(measures.track_pitch(tone, ASR_RATE)) == pytest.approx(hz, rel=0.02)
 
 
 def test_pitch_at_another_rate() -> None:
@@ -344,6 +351,21 @@ def test_cli_json_script_and_exit_codes(episode: Built, damaged: Path, tmp_path:
 
     off_target = _cli(episode[0], "--no-reference", "--target", "-20")
     assert off_target.returncode == 1 and "outside -20 ± 1 LU" in off_target.stderr
+
+
+def test_cues_outside_the_audio_are_an_error(episode: Built) -> None:
+    late = Cue(60_000, 61_000, "narrator", "Too late.")
+    with pytest.raises(EssaycastError, match=r"cue 1 \(60000–61000 ms\) lies outside"):
+        check(episode[0], cues=[late], reference=False, workers=1)
+
+
+def test_a_missing_recognizer_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.mix.check import listen
+
+    monkeypatch.setitem(sys.modules, "pocketsphinx", None)  # import fails as if not installed
+    with pytest.raises(EssaycastError, match="needs the pocketsphinx recognizer") as raised:
+        listen.transcribe([listen.Job(0, "hello", np.zeros(1600, np.float32))])
+    assert "essaycast[check]" in raised.value.hint
 
 
 def test_cli_bad_input_is_one_line(tmp_path: Path, episode: Built) -> None:
