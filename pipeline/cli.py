@@ -147,9 +147,9 @@ def check(
     progress = Progress(console=console, transient=True, disable=not console.is_terminal)
     task = progress.add_task("listening", total=None)
 
-    def listened(done: int, total: int) -> None:
+    def listened(phase: str, done: int, total: int) -> None:
         progress.start()  # only once transcribing begins, so an early error stays one clean line
-        progress.update(task, completed=done, total=total)
+        progress.update(task, description=phase, completed=done, total=total)
 
     try:
         report = check_episode(

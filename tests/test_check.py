@@ -253,8 +253,11 @@ def episode(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 @pytest.fixture(scope="module")
 def report(episode: Built) -> QualityReport:
-    report = check(episode[0])
+    calls: list[tuple[str, int, int]] = []
+    report = check(episode[0], on_progress=lambda *call: calls.append(call))
     print(render_report(report))  # the measured numbers, shown with pytest -s or on failure
+    assert calls[-1] == ("listening", 2 * len(LINES), 2 * len(LINES))  # each line and its reference
+    assert [done for _, done, _ in calls] == list(range(1, 2 * len(LINES) + 1))
     return report
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.errors import EssaycastError
 from pipeline.mix.check import measures
-from pipeline.mix.check.listen import ASR_RATE, Job, Progress, to_asr_rate, transcribe
+from pipeline.mix.check.listen import ASR_RATE, Job, to_asr_rate, transcribe
 from pipeline.mix.check.report import QualityReport, SegmentQuality, SpeakerQuality
 from pipeline.mix.episode import Cue, Episode
 from pipeline.mix.loudness import BLOCK_FRAMES, LoudnessMeter, measure
@@ -21,6 +21,7 @@ from pipeline.script.model import NARRATOR
 if TYPE_CHECKING:
     import numpy as np
 
+    from pipeline.mix.master import Progress
     from pipeline.script.model import Script
 
 DEFAULT_TARGET_LUFS = -16.0
@@ -48,7 +49,7 @@ def check(
     voice speak every cue's text, so its word error rate shows what the recognizer itself gets wrong.
     ``target_lufs`` is the loudness the episode must be within 1 LU of (default
     `DEFAULT_TARGET_LUFS`). ``workers`` recognizer processes run at once (default: up to two);
-    ``on_progress`` is called with (done, total) transcripts.
+    ``on_progress("listening", done, total)`` counts transcripts, as the mixing stage reports phases.
     """
     started = time.perf_counter()
     path = Path(episode_mp3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from pipeline.errors import EssaycastError
 if TYPE_CHECKING:
     import numpy as np
 
+    from pipeline.mix.master import Progress
     from pipeline.synth.engines import Engine
     from pipeline.synth.voices import Voice
 
@@ -36,8 +37,8 @@ WER 0.36 against 0.37 on fourteen sentences of the sample essay)."""
 REFERENCE_PAD_S = 0.15
 """Silence put around the reference speech, as the pauses around an episode's speech give the recognizer."""
 
-Progress = Callable[[int, int], None]
-"""Called with (transcripts done, transcripts in all) as the work goes on."""
+LISTENING = "listening"
+"""The progress phase the check reports (``on_progress(LISTENING, done, total)`` in transcripts)."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def transcribe(
     def record(index: int, is_reference: bool, text: str) -> None:
         heard[index, is_reference] = text
         if on_progress is not None:
-            on_progress(len(heard), len(ordered))
+            on_progress(LISTENING, len(heard), len(ordered))
 
     if workers == 1 or len(ordered) < 2:
         listener = Listener(reference)
