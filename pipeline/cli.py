@@ -9,11 +9,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pipeline.errors import EssaycastError
+
+if TYPE_CHECKING:
+    from pipeline.mix.episode import Episode
+    from pipeline.mix.master import MixOptions
+    from pipeline.script.model import Script
+    from pipeline.synth.render import RenderedSegment
 
 app = typer.Typer(
     name="essaycast",
@@ -164,6 +170,185 @@ def check(
     for reason in report.failures:
         print(f"essaycast: check failed: {reason}", file=sys.stderr)
     raise typer.Exit(0 if report.passed else 1)
+
+# --- whole pipeline: render (synth + mix) and make (script → render → publish) ---------------
+
+
+def _parse_voice_swaps(
+    voice: list[str], section: list[str]
+) -> tuple[dict[str, str], dict[int, dict[str, str]]]:
+    """``--voice SPEAKER=PROFILE`` and ``--section N:SPEAKER=PROFILE`` (N counts from 1)."""
+    from pipeline.script.drafting import parse_cast_options
+
+    def pair(value: str, option: str) -> dict[str, str]:
+        if "=" not in value:
+            raise EssaycastError(f"bad {option} {value!r}", hint=f"write {option} SPEAKER=PROFILE")
+        return parse_cast_options([value])
+
+    swaps = {}
+    for value in voice:
+        swaps |= pair(value, "--voice")
+    sections: dict[int, dict[str, str]] = {}
+    for value in section:
+        number, _, rest = value.partition(":")
+        if not number.strip().isdigit() or int(number) < 1 or not rest:
+            raise EssaycastError(f"bad --section {value!r}", hint="write N:SPEAKER=PROFILE, N from 1")
+        sections.setdefault(int(number) - 1, {}).update(pair(rest, "--section"))
+    return swaps, sections
+
+
+def _produce(
+    script: Script, source: Path, out: Path, workers: int | None, options: MixOptions
+) -> tuple[Episode, list[RenderedSegment], float]:
+    """Render and master one script with progress bars; returns (episode, segments, seconds)."""
+    import time
+
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from pipeline.mix.master import master
+    from pipeline.synth.progress import render_progress
+    from pipeline.synth.render import render
+
+    started = time.perf_counter()
+    console = _console()
+    try:
+        with render_progress(console) as on_segment:
+            segments = render(script, workers=workers, on_progress=on_segment)
+    except KeyboardInterrupt:
+        raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
+            from None
+    columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(), TaskProgressColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        tasks: dict[str, int] = {}
+
+        def mastered(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase.capitalize(), total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        episode = master(script, segments, out, options, base_dir=source.parent, on_progress=mastered)
+    return episode, segments, time.perf_counter() - started
+
+
+def _summarise(
+    episode: Episode, segments: list[RenderedSegment], seconds: float, extra: list[str] | None = None
+) -> None:
+    """The final summary: duration, loudness, true peak, chapters, files, time, cache hits."""
+    from rich.console import Console
+    from rich.table import Table
+
+    hits = sum(segment.cached for segment in segments)
+    minutes, secs = divmod(episode.duration_ms / 1000, 60)
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_row("episode", episode.title)
+    table.add_row("duration", f"{int(minutes)}:{secs:04.1f}")
+    loudness = f"{episode.loudness_lufs:.1f} LUFS, true peak {episode.true_peak_dbtp:.1f} dBTP"
+    table.add_row("loudness", loudness)
+    table.add_row("chapters", f"{len(episode.chapters)}: " + " · ".join(c.title for c in episode.chapters))
+    table.add_row("segments", f"{len(segments)} ({hits} from cache, {len(segments) - hits} synthesized)")
+    table.add_row("time", f"{seconds:.1f} s")
+    files = [episode.audio, episode.chapters_json, episode.vtt, episode.srt, episode.master, episode.cover]
+    table.add_row("files", "\n".join(str(f) for f in files if f is not None))
+    for line in extra or []:
+        key, _, value = line.partition(": ")
+        table.add_row(key, value)
+    Console().print(table)
+
+
+def _mix_options(target: float, bitrate: int, master_format: str | None, cover: Path | None) -> MixOptions:
+    from pipeline.mix.master import MixOptions
+
+    return MixOptions(
+        target_lufs=target, bitrate_kbps=bitrate, master_format=master_format or "", cover=cover
+    )
+
+
+Workers = Annotated[
+    int | None, typer.Option("--workers", "-j", help="Synthesis processes (default: 1/core)."),
+]
+Target = Annotated[float, typer.Option("--target", help="Integrated loudness in LUFS.")]
+Bitrate = Annotated[int, typer.Option("--bitrate", help="Constant MP3 bitrate in kbps.")]
+Master = Annotated[str | None, typer.Option("--master", help="Also write a lossless master: flac or wav.")]
+Cover = Annotated[Path | None, typer.Option("--cover", help="Cover image (JPEG/PNG) to embed.")]
+
+
+@app.command("render")
+def render_command(
+    script: Annotated[Path, typer.Argument(help="The script (.md, .json or .ssml).")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="MP3 to write (default: output/SCRIPT.mp3).")] = None,
+    voice: Annotated[list[str] | None, typer.Option(
+        "--voice", help="Swap a voice for the whole episode: SPEAKER=PROFILE; repeatable.")] = None,
+    section: Annotated[list[str] | None, typer.Option(
+        "--section", help="Swap a voice in one section: N:SPEAKER=PROFILE (N from 1); repeatable.")] = None,
+    workers: Workers = None,
+    target: Target = -16.0,
+    bitrate: Bitrate = 96,
+    master_format: Master = None,
+    cover: Cover = None,
+) -> None:
+    """Render a script to a mastered MP3 with chapters and transcripts.
+
+    Only segments whose text, voice or settings changed since the last render are synthesized.
+    """
+    from pipeline.script import load
+
+    options = _mix_options(target, bitrate, master_format, cover)
+    swaps, sections = _parse_voice_swaps(voice or [], section or [])
+    loaded = load(script)
+    try:
+        loaded = loaded.recast(swaps, sections)
+    except ValueError as exc:
+        raise EssaycastError(f"cannot swap voices: {exc}") from None
+    out = output or Path("output") / f"{script.stem}.mp3"
+    _summarise(*_produce(loaded, script, out, workers, options))
+
+
+@app.command("make")
+def make_command(
+    source: Annotated[Path, typer.Argument(help="The essay (.txt) or an edited script (.md, .json).")],
+    cast: Annotated[list[str] | None, typer.Option(
+        "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
+    site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
+    title: Annotated[str | None, typer.Option("--title", help="Episode title.")] = None,
+    redraft: Annotated[bool, typer.Option(
+        "--redraft", help="Replace an edited draft script beside the essay with a fresh draft.")] = False,
+    workers: Workers = None,
+    target: Target = -16.0,
+    bitrate: Bitrate = 96,
+) -> None:
+    """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it."""
+    from pipeline.publish import publish
+    from pipeline.publish.feed import EPISODES_DIR
+    from pipeline.script import load
+    from pipeline.script.drafting import parse_cast_options
+    from pipeline.script.storage import SCRIPT_SUFFIXES, save, script_from
+
+    options = _mix_options(target, bitrate, None, None)
+    notes: list[str] = []
+    if source.suffix.lower() in SCRIPT_SUFFIXES:
+        script_path, script = source, script_from(source, parse_cast_options(cast or []), title)
+    else:
+        script_path = Path("script") / f"{source.stem}.md"  # the editable script, beside the essays
+        script = script_from(source, parse_cast_options(cast or []), title)
+        if script_path.exists() and not redraft and load(script_path) != script:
+            # The producer edited the draft: their edits win over a fresh draft.
+            script = load(script_path)
+            notes.append(f"script: {script_path} (edited; --redraft replaces it)")
+        else:
+            save(script, script_path)
+            notes.append(f"script: {script_path} (drafted)")
+    out = site / EPISODES_DIR / f"{source.stem}.mp3"
+    episode, segments, seconds = _produce(script, script_path, out, workers, options)
+    done = publish(episode, site)
+    for warning in done.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    notes += [f"feed: {done.feed}", f"page: {done.page}"]
+    if done.settings_created:
+        notes.append(f"settings: {site / 'podcast.toml'} (defaults: set base_url before hosting)")
+    _summarise(episode, segments, seconds, notes)
+
 
 # --- publish stage ----------------------------------------------------------------------------
 
