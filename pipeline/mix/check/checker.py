@@ -224,13 +224,13 @@ def _speakers(
         mine = [segment.index for segment in segments if segment.speaker == name]
         voiced = np.concatenate([pitch[i][~np.isnan(pitch[i])] for i in mine])
         levels = [segments[i].loudness_lufs for i in mine if segments[i].loudness_lufs is not None]
-        reference = [segments[i].reference_errors for i in mine]
+        reference = [segments[i].reference_errors for i in mine if segments[i].reference_errors is not None]
         rows.append(SpeakerQuality(
             speaker=name,
             segments=len(mine),
             words=sum(segments[i].words for i in mine),
             errors=sum(segments[i].errors for i in mine),
-            reference_errors=None if None in reference else sum(reference),  # type: ignore[arg-type]
+            reference_errors=sum(reference) if len(reference) == len(mine) else None,
             f0_hz=float(np.median(voiced)) if len(voiced) else None,
             f0_difference=None,
             loudness_lufs=_loudness((mono[spans[i][0] : spans[i][1]] for i in mine), rate),

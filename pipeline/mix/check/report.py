@@ -150,8 +150,8 @@ class QualityReport:
     @property
     def reference_wer(self) -> float | None:
         """The reference voice's word error rate on the whole text; None without a reference."""
-        errors = [segment.reference_errors for segment in self.segments]
-        return None if None in errors or not errors else _rate(sum(errors), self.words)  # type: ignore[arg-type]
+        errors = [s.reference_errors for s in self.segments if s.reference_errors is not None]
+        return _rate(sum(errors), self.words) if errors and len(errors) == len(self.segments) else None
 
     @property
     def speaker_spread_lu(self) -> float | None:
@@ -248,7 +248,7 @@ def _finite(value: Any) -> Any:
         return None
     if isinstance(value, dict):
         return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_finite(item) for item in value]
     return value
 
