@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -154,6 +155,7 @@ _listener: Listener | None = None
 
 def _start_worker(reference: Voice | None) -> None:
     global _listener
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, once
     _listener = Listener(reference)
 
 
@@ -194,7 +196,9 @@ def transcribe(
         return heard
     spawn = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers, mp_context=spawn, initializer=_start_worker, initargs=(reference,))
-    with pool:
+    try:
         for future in as_completed([pool.submit(_hear_in_worker, job) for job in ordered]):
             record(*future.result())
+    finally:
+        pool.shutdown(cancel_futures=True)  # on Ctrl-C or an error, drop the queue rather than finish it
     return heard
