@@ -82,7 +82,7 @@ def require_recognizer() -> None:
         import pocketsphinx  # noqa: F401
     except ImportError:
         raise EssaycastError(
-            "the listening check needs the pocketsphinx recognizer", hint="pip install 'essaycast[check]'"
+            "the listening check needs the pocketsphinx recognizer", hint="pip install pocketsphinx"
         ) from None
 
 
