@@ -22,6 +22,8 @@ from pipeline.synth.engines import Engine, engine_cost, engine_module
 from pipeline.synth.voices import Voice, load_voices, unknown_voice
 
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
     import numpy as np
 
     from pipeline.script.model import Script
@@ -203,10 +205,25 @@ def synthesize_jobs(
 
 
 def _start_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the pool (their finished work stays cached)."""
+    """Workers leave Ctrl-C to the parent, which stops the pool (their finished work stays cached).
+
+    A worker also exits as soon as the parent is gone: a parent killed outright (kill -9, the OOM
+    killer) cannot shut its pool down, and its workers would otherwise wait for work forever, each
+    holding a loaded model.
+    """
+    import multiprocessing
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()  # returns when the parent process has ended
+    os._exit(1)
 
 
 _LOADED: dict[str, Engine] = {}
