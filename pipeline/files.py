@@ -1,14 +1,31 @@
-"""Atomic file output: every file essaycast writes appears whole or not at all."""
+"""Atomic file output: every file essaycast writes appears whole or not at all.
+
+Temporaries live beside their target (same disk, so the final rename is atomic) under hidden
+names. A process killed mid-write (kill -9, power loss) cannot remove its own, so each one is held
+under an advisory lock while in use, and the next write of the same target removes any of its
+temporaries that nobody holds: a crash costs disk space only until the file is written again.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.errors import EssaycastError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; temporaries of a killed process stay behind there
+    fcntl = None  # type: ignore[assignment]
+
+TEMP_NAME_CHARS = "[a-z0-9_]{8}"
+"""What tempfile adds between a temporary's prefix and suffix (so only its own names are swept)."""
 
 
 @contextlib.contextmanager
@@ -17,19 +34,17 @@ def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
 
     For libraries that write by file name (soundfile, mutagen). On any exception the temporary
     file is removed and ``dest`` is left untouched. The temporary name keeps ``dest``'s suffix
-    (or ``suffix``) because some writers pick the format from it.
+    (or ``suffix``) because some writers pick the format from it. Temporaries of ``dest`` left by
+    a killed process are removed first.
     """
     dest = Path(dest)
     parent = dest.parent if str(dest.parent) else Path(".")
+    prefix, suffix = f".{dest.name}.", suffix if suffix is not None else dest.suffix
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix, dir=parent
-        )
+        tmp, held = _claim(parent, prefix, suffix, tempfile.mkstemp)
     except OSError as exc:
         raise EssaycastError(f"cannot write {dest}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    tmp = Path(name)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
@@ -39,6 +54,73 @@ def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        os.close(held)
+
+
+@contextlib.contextmanager
+def scratch_dir(beside: Path, label: str) -> Iterator[Path]:
+    """A private folder beside ``beside`` (same disk: work files can be large), removed afterwards.
+
+    Named ``.STEM.LABEL-XXXXXXXX``; ones left by a killed process are removed first.
+    """
+    beside = Path(beside)
+    parent = beside.parent if str(beside.parent) else Path(".")
+    folder, held = _claim(parent, f".{beside.stem}.{label}-", "", _mkdtemp)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(held)
+
+
+def _mkdtemp(prefix: str, suffix: str, dir: Path) -> tuple[int, str]:
+    name = tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=dir)
+    return os.open(name, os.O_RDONLY), name
+
+
+def _claim(
+    folder: Path, prefix: str, suffix: str, make: Callable[..., tuple[int, str]]
+) -> tuple[Path, int]:
+    """Sweep stale temporaries named ``prefix…suffix``, then make a new one and hold its lock.
+
+    Returns the new path and the descriptor holding the lock (close it when done). A sweep by
+    another process can remove a new temporary before its lock is taken; then it is made again.
+    """
+    _sweep(folder, prefix, suffix)
+    while True:
+        fd, name = make(prefix=prefix, suffix=suffix, dir=folder)
+        if fcntl is None:
+            return Path(name), fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(fd), os.stat(name)):
+                return Path(name), fd
+        os.close(fd)
+
+
+def _sweep(folder: Path, prefix: str, suffix: str) -> None:
+    """Remove temporaries named ``prefix…suffix`` in ``folder`` whose lock nobody holds."""
+    if fcntl is None:
+        return
+    own_name = re.compile(re.escape(prefix) + TEMP_NAME_CHARS + re.escape(suffix) + r"\Z")
+    for path in folder.glob(glob.escape(prefix) + "*"):
+        if not own_name.match(path.name):
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # held: another process is writing it right now
+        else:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def write_text(dest: Path, text: str) -> None:

@@ -21,7 +21,6 @@ import datetime
 import itertools
 import math
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import EssaycastError
-from pipeline.files import atomic_path
+from pipeline.files import atomic_path, scratch_dir
 from pipeline.mix import sidecars
 from pipeline.mix.episode import Chapter, Cue, Episode
 
@@ -168,8 +167,7 @@ def master(
     with contextlib.ExitStack() as stack:
         mp3 = stack.enter_context(atomic_path(out))
         tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
-        work = Path(stack.enter_context(
-            tempfile.TemporaryDirectory(prefix=f".{out.stem}.mix-", dir=out.parent)))
+        work = stack.enter_context(scratch_dir(out, "mix"))
 
         from pipeline.mix.assemble import assemble
 
