@@ -200,7 +200,12 @@ def _parse_voice_swaps(
 def _produce(
     script: Script, source: Path, out: Path, workers: int | None, options: MixOptions
 ) -> tuple[Episode, list[RenderedSegment], float]:
-    """Render and master one script with progress bars; returns (episode, segments, seconds)."""
+    """Render and master one script with progress bars; returns (episode, segments, seconds).
+
+    Bars are drawn on a terminal only: in a pipe or a log, stderr carries nothing but the one-line
+    error of a failed run.
+    """
+    import contextlib
     import time
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -212,14 +217,14 @@ def _produce(
     started = time.perf_counter()
     console = _console()
     try:
-        with render_progress(console) as on_segment:
+        with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:
             segments = render(script, workers=workers, on_progress=on_segment)
     except KeyboardInterrupt:
         raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
             from None
     columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(), TaskProgressColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
         tasks: dict[str, int] = {}
 
         def mastered(phase: str, done: int, total: int) -> None:
