@@ -329,6 +329,7 @@ def make_command(
     from pipeline.script import load
     from pipeline.script.drafting import parse_cast_options
     from pipeline.script.storage import SCRIPT_SUFFIXES, save, script_from
+    from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
     notes: list[str] = []
@@ -342,6 +343,9 @@ def make_command(
             script = load(script_path)
             notes.append(f"script: {script_path} (edited; --redraft replaces it)")
         else:
+            # A cast that cannot speak fails before a draft is written: a draft left behind would
+            # count as "edited" next time and keep the bad cast even after --cast is corrected.
+            resolve_voices(script)
             save(script, script_path)
             notes.append(f"script: {script_path} (drafted)")
     out = site / EPISODES_DIR / f"{source.stem}.mp3"
