@@ -43,6 +43,8 @@ def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp, held = _claim(parent, prefix, suffix, tempfile.mkstemp)
+    except FileExistsError as exc:  # mkdir's way of saying a file stands where a folder must be
+        raise EssaycastError(f"cannot write {dest}: {exc.filename} is a file, not a folder") from exc
     except OSError as exc:
         raise EssaycastError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     try:
