@@ -125,8 +125,10 @@ def publish(
             image=image,
         )
         items = [other for other in items if other.slug != slug] + [item]
-        write_bytes(site / FEED_NAME, render_feed(settings, cover, items))
+        # The page before the feed that links it, like the media: a publish stopped between the two
+        # (kill -9, a full disk) never leaves the feed pointing at a page that is not there.
         write_text(site / item.page, render_episode_page(settings, cover, item, episode.cues))
+        write_bytes(site / FEED_NAME, render_feed(settings, cover, items))
         write_text(site / "index.html", render_index(settings, cover, items))
     finally:
         lock.release()
