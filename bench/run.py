@@ -1,0 +1,457 @@
+"""`make bench`: what essaycast promises, measured in one run on one machine; history in bench/RESULTS.md.
+
+    .venv/bin/python bench/run.py           # full run on the seed essay (about half an hour on 2 cores)
+    .venv/bin/python bench/run.py --quick   # smoke run on the sample essay (a few minutes), printed only
+
+Figures (docs/benchmarks.md says what each one means and why its target):
+1. `essaycast make` of the seed with a cold cache ÷ raw Piper on the same text (one process, default
+   threads), interleaved over repetitions;
+2. re-render after swapping section 2's narrator voice ÷ the cold make;
+3. warm re-render of the unchanged script (all cache hits), in seconds;
+4. peak memory of making a script several times the seed's length ÷ the seed's, and of mastering a
+   synthetic two-hour episode ÷ a seed-length one (`bench/mix_memory.py`);
+5. `essaycast --help` wall time;
+then `essaycast check` of the seed episode, and where each command's time goes (`bench/phases.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from history import Figure, Target, record, table
+from long_script import repeated
+from measure import CommandFailed, Machine, Run, run
+from synth_throughput import SEED
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+SAMPLE = REPO / "script" / "sample-essay.txt"
+RESULTS = BENCH / "RESULTS.md"
+ESSAYCAST = str(Path(sys.executable).with_name("essaycast"))
+CAST = "samantha"
+SWAP_SECTION = 2
+"""The section whose narrator is swapped in figure 2 (counted from 1, as on the command line)."""
+
+SLOW_NARRATOR = """\
+# Benchmark voice swap where Festival is missing: Joe, ten per cent slower (a different voice setting).
+engine = "piper"
+description = "Joe, slower (essaycast benchmark)"
+license = "CC0-1.0"
+
+[settings]
+length_scale = 1.1
+"""
+
+SUMMARY_SEGMENTS = re.compile(r"(\d+) \((\d+) from cache, (\d+) synthesized\)")
+"""The CLI summary's segment line: total, from cache, synthesized."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one benchmark run measures."""
+
+    essay: Path
+    """The essay made into an episode."""
+    repetitions: int
+    """Interleaved repetitions of raw Piper, cold make, voice swap and warm render."""
+    long_times: int
+    """Length of the memory test's script in multiples of the essay's; 0 skips it."""
+    mix_minutes: tuple[float, ...]
+    """Synthetic episode lengths mastered by bench/mix_memory.py; empty skips it."""
+    help_runs: int
+    """How many `essaycast --help` runs the start-up median is taken over."""
+    label: str
+    """"full" or "quick"."""
+
+
+FULL = Plan(SEED, repetitions=2, long_times=3, mix_minutes=(12.0, 120.0), help_runs=7, label="full")
+QUICK = Plan(SAMPLE, repetitions=1, long_times=0, mix_minutes=(), help_runs=5, label="quick")
+
+TARGETS = {
+    "render": Target(0.9, unit="×"),
+    "swap": Target(0.25, unit="×"),
+    "warm": Target(3.0, inclusive=False, unit=" s"),
+    "memory": Target(1.3, unit="×"),
+    "startup": Target(0.5, inclusive=False, unit=" s"),
+}
+"""The issue's targets, by figure."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """An essaycast command, measured, with its phase times and what its summary said."""
+
+    run: Run
+    """Wall time and memory."""
+    phases: dict[str, float]
+    """Seconds per phase (bench/phases.py)."""
+    calls: dict[str, int]
+    """Calls per phase."""
+
+    @property
+    def segments(self) -> tuple[int, int, int]:
+        """(segments, from cache, synthesized) from the command's summary."""
+        found = SUMMARY_SEGMENTS.search(self.run.stdout)
+        if found is None:
+            raise CommandFailed(f"no segment counts in the summary of {' '.join(self.run.command)}")
+        total, cached, made = (int(n) for n in found.groups())
+        return total, cached, made
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """One interleaved round on a fresh, cold cache."""
+
+    raw: Run
+    """Raw Piper over the whole essay."""
+    raw_speech_s: float
+    """Seconds of speech raw Piper produced."""
+    make: Measured
+    """`essaycast make` from cold."""
+    swap: Measured
+    """`essaycast render` with one section's narrator swapped."""
+    warm: Measured
+    """`essaycast render` of the unchanged script."""
+    episode: Path
+    """The made MP3."""
+    script: Path
+    """The drafted script."""
+
+
+@dataclass
+class Bench:
+    """A work folder and the commands run in it."""
+
+    work: Path
+    """Scratch space: caches, sites, logs."""
+    models: Path = field(init=False)
+    """A cache folder whose models/ holds Kokoro's joined model, linked into every cold cache."""
+    commands: int = 0
+
+    def __post_init__(self) -> None:
+        self.models = self.work / "models-cache"
+        (self.work / "logs").mkdir(parents=True, exist_ok=True)
+
+    def log(self, label: str) -> Path:
+        self.commands += 1
+        return self.work / "logs" / f"{self.commands:02d}-{label}.log"
+
+    def environment(self, cache: Path) -> dict[str, str]:
+        """The process environment with ``cache`` as essaycast's cache folder."""
+        return {**os.environ, "ESSAYCAST_CACHE_DIR": str(cache), "COLUMNS": "200", "NO_COLOR": "1"}
+
+    def cold_cache(self, cache: Path) -> dict[str, str]:
+        """A fresh cache with no segments; Kokoro's joined model linked in (joining it is not timed)."""
+        cache.mkdir(parents=True)
+        (cache / "models").symlink_to(self.models / "models", target_is_directory=True)
+        return self.environment(cache)
+
+    def prepare_models(self) -> None:
+        """Join Kokoro's model once (by speaking a word with it), outside every timed command."""
+        run([ESSAYCAST, "say", "Ready.", "--voice", CAST, "-o", str(self.work / "ready.wav")],
+            self.work, self.environment(self.models), self.log("prepare-models"))
+
+    def essaycast(self, label: str, args: Sequence[str], cwd: Path, env: dict[str, str]) -> Measured:
+        """Run an essaycast command through bench/phases.py; measure it and collect its phases."""
+        phases_file = self.work / "logs" / f"{self.commands + 1:02d}-{label}.phases.json"
+        done = run([sys.executable, str(BENCH / "phases.py"), str(phases_file), *args], cwd, env,
+                   self.log(label))
+        phases = json.loads(phases_file.read_text()) if phases_file.exists() else {}
+        return Measured(done, {name: values["seconds"] for name, values in phases.items()},
+                        {name: values["calls"] for name, values in phases.items()})
+
+    def raw_piper(self, essay: Path, cwd: Path) -> tuple[Run, float]:
+        """Raw Piper over the whole essay in one process (bench/synth_throughput.py --raw)."""
+        done = run([sys.executable, str(BENCH / "synth_throughput.py"), "--seed", str(essay),
+                    "--raw", str(cwd / "raw-piper.wav")], cwd, None, self.log("raw-piper"))
+        return done, json.loads(done.stdout)["speech_s"]
+
+    def repetition(self, number: int, essay: Path) -> Repetition:
+        """Raw Piper and a cold make (in alternating order), then a voice swap and a warm re-render."""
+        cwd = self.work / f"rep-{number}"
+        cwd.mkdir()
+        env = self.cold_cache(cwd / "cache")
+        script = cwd / "script" / f"{essay.stem}.md"
+        steps: list[Callable[[], Any]] = [
+            lambda: self.raw_piper(essay, cwd),
+            lambda: self.essaycast("make", ["make", str(essay), "--cast", CAST, "--site", "site"], cwd, env),
+        ]
+        if number % 2 == 0:
+            steps.reverse()  # neither side always runs on the machine the other just warmed
+        results = [step() for step in steps]
+        (raw, speech), make = results if number % 2 else results[::-1]
+        swap_to = swap_voice(cwd)
+        swap = self.essaycast("swap", ["render", str(script), "--section",
+                                       f"{SWAP_SECTION}:narrator={swap_to}", "-o", "swapped.mp3"], cwd, env)
+        warm = self.essaycast("warm", ["render", str(script), "-o", "rendered.mp3"], cwd, env)
+        episode = cwd / "site" / "episodes" / f"{essay.stem}.mp3"
+        return Repetition(raw, speech, make, swap, warm, episode, script)
+
+    def long_make(self, script: Path, times: int) -> Measured:
+        """`essaycast make` of a script ``times`` the length of ``script``, text varied, cold cache."""
+        from pipeline.script import load, save
+
+        cwd = self.work / f"long-x{times}"
+        cwd.mkdir()
+        env = self.cold_cache(cwd / "cache")
+        long_script = cwd / f"{script.stem}-x{times}.md"
+        save(repeated(load(script), times), long_script)
+        return self.essaycast("long", ["make", str(long_script), "--cast", CAST, "--site", "site"], cwd, env)
+
+    def startup(self, runs: int) -> list[float]:
+        """Wall times of `essaycast --help` (after one unmeasured run that fills the OS file cache)."""
+        env = self.environment(self.work / "help-cache")
+        run([ESSAYCAST, "--help"], self.work, env, sample_memory=False)
+        return [run([ESSAYCAST, "--help"], self.work, env, sample_memory=False).wall_s for _ in range(runs)]
+
+    def check(self, episode: Path, script: Path) -> tuple[Run, dict[str, Any]]:
+        """`essaycast check --json` of an episode against its script; exit 1 (a failed check) is a result."""
+        env = self.environment(self.work / "rep-1" / "cache")
+        done = run([ESSAYCAST, "check", str(episode), "--script", str(script), "--json"], episode.parent,
+                   env, self.log("check"), accept=(0, 1))
+        return done, json.loads(done.stdout)
+
+    def mix_memory(self, minutes: tuple[float, ...]) -> list[dict[str, float]]:
+        """bench/mix_memory.py's synthetic mastering, one fresh process per length."""
+        done = run([sys.executable, str(BENCH / "mix_memory.py"), *(f"{m:g}" for m in minutes)],
+                   self.work, self.environment(self.work / "mix-cache"), self.log("mix-memory"))
+        return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def swap_voice(cwd: Path) -> str:
+    """Festival's slt when it can speak here; else a slower Joe profile written to ``cwd``/voices."""
+    from pipeline.synth.voices import voice_statuses
+
+    if any(status.voice.name == "slt" and not status.problem for status in voice_statuses()):
+        return "slt"
+    (cwd / "voices").mkdir(exist_ok=True)
+    (cwd / "voices" / "narrator-slow.toml").write_text(SLOW_NARRATOR)
+    return "narrator-slow"
+
+
+def mp3_seconds(path: Path) -> float:
+    from mutagen.mp3 import MP3
+
+    return MP3(path).info.length
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def _seconds(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
+
+
+def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: Measured | None,
+            mixes: list[dict[str, float]]) -> list[Figure]:
+    """The benchmark figures from the measured runs."""
+    make = [r.make.run.wall_s for r in reps]
+    raw = [r.raw.wall_s for r in reps]
+    swap = [r.swap.run.wall_s for r in reps]
+    warm = [r.warm.run.wall_s for r in reps]
+    episode_s = mp3_seconds(reps[0].episode)
+    n = f"median of {len(reps)}" if len(reps) > 1 else "1 run"
+    total, _, swapped = reps[0].swap.segments
+    swapped_to = reps[0].swap.run.command[-3].partition("=")[2]
+    out = [
+        Figure("1. cold `make` ÷ raw Piper", median(make) / median(raw), "×", TARGETS["render"],
+               f"make {_seconds(make)} s, raw Piper {_seconds(raw)} s ({n}; per-round "
+               f"{_seconds([m / r for m, r in zip(make, raw, strict=True)])}); speech per wall second: "
+               f"make {episode_s / median(make):.1f}×, raw Piper {reps[0].raw_speech_s / median(raw):.1f}× "
+               "real time"),
+        Figure("2. voice swap ÷ cold make", median(swap) / median(make), "×", TARGETS["swap"],
+               f"{_seconds(swap)} s; section {SWAP_SECTION} narrator → {swapped_to}: {swapped} of {total} "
+               "segments synthesized"),
+        Figure("3. warm re-render", median(warm), " s", TARGETS["warm"],
+               f"{_seconds(warm)} s; {reps[0].warm.segments[1]} of {total} segments from cache"),
+    ]
+    seed_rss = median([r.make.run.max_rss_mb for r in reps])
+    seed_pss = median([r.make.run.tree_pss_mb for r in reps])
+    if long is not None:
+        times = plan.long_times
+        out += [
+            Figure(f"4a. peak RSS, {times}× seed ÷ seed (largest process)", long.run.max_rss_mb / seed_rss,
+                   "×", TARGETS["memory"], f"{long.run.max_rss_mb:.0f} MB vs {seed_rss:.0f} MB (`make`, "
+                   f"{long.segments[0]} vs {total} segments, cold cache)"),
+            Figure(f"4b. peak PSS, {times}× seed ÷ seed (all processes)", long.run.tree_pss_mb / seed_pss,
+                   "×", TARGETS["memory"], f"{long.run.tree_pss_mb:.0f} MB vs {seed_pss:.0f} MB (CLI + "
+                   "synthesis workers, sampled every 0.1 s)"),
+        ]
+    else:
+        out.append(Figure("4. peak RSS of the make (largest process)", seed_rss, " MB", None,
+                          f"all processes (PSS): {seed_pss:.0f} MB"))
+    if len(mixes) >= 2:
+        short, longest = mixes[0], mixes[-1]
+        out.append(Figure(f"4c. mastering {longest['minutes']:g} min ÷ {short['minutes']:g} min, peak RSS",
+                          longest["peak_rss_mb"] / short["peak_rss_mb"], "×", TARGETS["memory"],
+                          f"{longest['peak_rss_mb']:.0f} MB vs {short['peak_rss_mb']:.0f} MB; "
+                          f"{longest['seconds']:.0f} s vs {short['seconds']:.0f} s (synthetic speech, "
+                          "bench/mix_memory.py)"))
+    out.append(Figure("5. `essaycast --help`", median(help_times), " s", TARGETS["startup"],
+                      f"median of {len(help_times)}: {', '.join(f'{t:.2f}' for t in help_times)} s"))
+    return out
+
+
+STAGES = ("drafting", "synthesis", "mastering", "publishing")
+"""Top-level phases of a command (bench/phases.py); the rest of its wall time is start-up and glue."""
+
+MASTERING = ("assembling", "balancing", "encoding", "verifying")
+"""Phases inside mastering."""
+
+
+def phase_table(columns: dict[str, list[Measured]]) -> str:
+    """Seconds per phase (median over repetitions) for each kind of command; (n×) counts calls."""
+    names = list(columns)
+    lines = ["| phase (s) | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+
+    def cell(runs: list[Measured], phase: str) -> str:
+        values = [m.phases[phase] for m in runs if phase in m.phases]
+        calls = max((m.calls.get(phase, 0) for m in runs), default=0)
+        return (f"{median(values):.1f}" + (f" ({calls}×)" if calls > 1 else "")) if values else ""
+
+    def remainder(label: str, whole: Callable[[Measured], float], parts: Sequence[str]) -> str:
+        values = [median([whole(m) - sum(m.phases.get(p, 0.0) for p in parts) for m in runs])
+                  for runs in columns.values()]
+        return f"| {label} | " + " | ".join(f"{v:.1f}" for v in values) + " |"
+
+    for phase in STAGES:
+        if any(phase in m.phases for runs in columns.values() for m in runs):
+            lines.append(f"| {phase} | " + " | ".join(cell(columns[n], phase) for n in names) + " |")
+        if phase == "mastering":
+            inner = [p for p in MASTERING if any(p in m.phases for runs in columns.values() for m in runs)]
+            lines += [f"| – {p} | " + " | ".join(cell(columns[n], p) for n in names) + " |" for p in inner]
+            lines.append(remainder("– mixing pass, tags, sidecars", lambda m: m.phases.get("mastering", 0.0),
+                                   inner))
+    lines.append(remainder("start-up, cache look-ups, rest", lambda m: m.run.wall_s, STAGES))
+    walls = [median([m.run.wall_s for m in runs]) for runs in columns.values()]
+    lines.append("| **wall time** | " + " | ".join(f"**{v:.1f}**" for v in walls) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def check_summary(done: Run, report: dict[str, Any]) -> str:
+    """The listening check's main numbers as Markdown."""
+    def wer(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    def num(value: float | None, unit: str, digits: int = 1) -> str:
+        return "–" if value is None else f"{value:.{digits}f}{unit}"
+
+    def percent(value: float | None) -> str:
+        return "–" if value is None else f"{100 * value:+.0f} %"
+
+    verdict = "PASS" if report["passed"] else "FAIL: " + "; ".join(report["failures"])
+    lines = [
+        f"`essaycast check` of the episode (round 1) against its script: **{verdict}**. "
+        f"WER {wer(report['wer'])} over {report['words']} words (reference voice, Piper joe on the same "
+        f"text: {wer(report['reference_wer'])}); loudness {num(report['loudness_lufs'], ' LUFS')} "
+        f"(target {report['target_lufs']:g}), true peak {num(report['true_peak_dbtp'], ' dBTP')}, "
+        f"clipped samples {report['clipped_samples']}, clicks at joins {len(report['clicks'])}; "
+        f"the check took {done.wall_s:.0f} s for {report['duration_s'] / 60:.1f} min of audio.",
+        "",
+        "| speaker | segments | words | WER | reference WER | median F0 | F0 vs narrator | loudness |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {s['speaker']} | {s['segments']} | {s['words']} | {wer(s['wer'])} | {wer(s['reference_wer'])} "
+        f"| {num(s['f0_hz'], ' Hz', 0)} | {percent(s['f0_difference'])} "
+        f"| {num(s['loudness_lufs'], ' LUFS')} |"
+        for s in report["speakers"]
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def report_text(plan: Plan, machine: Machine, reps: list[Repetition], figures_: list[Figure],
+                phases: str, check: str, elapsed_s: float) -> str:
+    """One run's Markdown for RESULTS.md and the terminal."""
+    rep = reps[0]
+    words = len(plan.essay.read_text(encoding="utf-8").split())
+    minutes, seconds = divmod(mp3_seconds(rep.episode), 60)
+    order = "raw Piper first in odd rounds, `make` first in even ones" if len(reps) > 1 else "raw Piper first"
+    return f"""## {machine.date} · commit {machine.commit} · {plan.label} run
+
+Machine: {machine.describe()}. Essay: `{plan.essay.name}`, {words} words → an episode of
+{int(minutes)}:{seconds:04.1f} in {rep.make.segments[0]} segments, cast `{CAST}`. Cold cache = a fresh
+`ESSAYCAST_CACHE_DIR` with no segments, Kokoro's model already joined into its `models/` (joining it is
+not timed). {len(reps)} round(s) on fresh caches, interleaved ({order}); essaycast commands run through
+`bench/phases.py` (the CLI's own entry point with stage timers). Whole benchmark: {elapsed_s / 60:.0f} min;
+load average at the end {" / ".join(f"{x:.2f}" for x in os.getloadavg())}.
+
+{table(figures_)}
+### Where the time goes
+
+{phases}
+### Listening quality
+
+{check}"""
+
+
+def measure_all(plan: Plan, work: Path) -> str:
+    """Run every measurement of ``plan`` in ``work``; return the report."""
+    started = time.perf_counter()
+    machine = Machine.here(REPO)
+    print(f"essaycast benchmark ({plan.label}) at {machine.commit}: {machine.describe()}", flush=True)
+    bench = Bench(work)
+    help_times = bench.startup(plan.help_runs)
+    print(f"  --help: {median(help_times):.2f} s", flush=True)
+    bench.prepare_models()
+    reps = []
+    for number in range(1, plan.repetitions + 1):
+        reps.append(rep := bench.repetition(number, plan.essay))
+        print(f"  round {number}: raw Piper {rep.raw.wall_s:.1f} s, make {rep.make.run.wall_s:.1f} s, "
+              f"swap {rep.swap.run.wall_s:.1f} s, warm {rep.warm.run.wall_s:.1f} s", flush=True)
+    check_run, report = bench.check(reps[0].episode, reps[0].script)
+    print(f"  check: {check_run.wall_s:.1f} s", flush=True)
+    long = bench.long_make(reps[0].script, plan.long_times) if plan.long_times else None
+    if long is not None:
+        print(f"  {plan.long_times}× make: {long.run.wall_s:.1f} s, {long.run.max_rss_mb:.0f} MB", flush=True)
+    mixes = bench.mix_memory(plan.mix_minutes) if plan.mix_minutes else []
+    columns = {"cold make": [r.make for r in reps], "voice swap": [r.swap for r in reps],
+               "warm render": [r.warm for r in reps]}
+    if long is not None:
+        columns[f"{plan.long_times}× make"] = [long]
+    return report_text(plan, machine, reps, figures(plan, reps, help_times, long, mixes),
+                       phase_table(columns), check_summary(check_run, report), time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: the sample essay, one round, no long memory tests")
+    parser.add_argument("--results", type=Path, default=None,
+                        help=f"history file to add the run to (default: {RESULTS.relative_to(REPO)} for a "
+                        "full run, none for --quick)")
+    parser.add_argument("--work", type=Path, default=None, help="keep the work files in this new folder")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    results = args.results or (None if args.quick else RESULTS)
+    try:
+        if args.work:
+            args.work.mkdir(parents=True)
+            text = measure_all(plan, args.work.resolve())
+        else:
+            with tempfile.TemporaryDirectory(prefix="essaycast-bench-") as work:
+                text = measure_all(plan, Path(work))
+    except CommandFailed as exc:
+        print(f"bench: a measured command failed, nothing recorded: {exc}", file=sys.stderr)
+        return 1
+    print("\n" + text)
+    if results is not None:
+        record(results, text)
+        print(f"recorded in {results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
