@@ -203,3 +203,19 @@ def test_unwritable_output_folder(tmp_path: Path, shared_cache: Path, args: tupl
         assert_refused(tmp_path, shared_cache, args, "locked")
     finally:
         locked.chmod(0o700)
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+@pytest.mark.parametrize("args", [
+    ("render", "one.md", "-o", "/sys/kernel/out.mp3"),
+    ("script", "essay.txt", "-o", "/sys/kernel/essay.md"),
+    ("say", "Hello.", "-o", "/sys/kernel/hello.wav"),
+    ("publish", "her-review.mp3", "--site", "/sys/kernel/site"),
+], ids=["render", "script", "say", "publish"])
+def test_output_folder_even_root_cannot_write(
+    tmp_path: Path, shared_cache: Path, args: tuple[str, ...]
+) -> None:
+    """sysfs takes no new files from anyone, so this runs where chmod cannot stop the writer (root, CI)."""
+    prepare(tmp_path, BadInput(args, "", {"one.md": ONE_LINE, "essay.txt": "A title\n\nWords.\n"},
+                               episode=True))
+    assert_refused(tmp_path, shared_cache, args, "/sys/kernel/")
