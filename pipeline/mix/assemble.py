@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,19 @@ class Timeline:
     def ms(self, frame: int) -> int:
         """A frame position in whole milliseconds."""
         return round(frame * 1000 / self.rate)
+
+    @cached_property
+    def _starts(self) -> np.ndarray:
+        return np.array([span.start for span in self.spans], dtype=np.int64)
+
+    def overlapping(self, first: int, count: int) -> Iterator[tuple[Span, int, int]]:
+        """The spans inside frames ``first … first + count``, each with its part as offsets in that block."""
+        lo = max(0, int(np.searchsorted(self._starts, first, side="right")) - 1)
+        hi = int(np.searchsorted(self._starts, first + count, side="left"))
+        for span in self.spans[lo:hi]:
+            a, b = max(span.start, first) - first, min(span.end, first + count) - first
+            if a < b:
+                yield span, a, b
 
 
 def resample(x: np.ndarray, rate: int, to_rate: int) -> np.ndarray:

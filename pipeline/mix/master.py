@@ -5,8 +5,9 @@
 1. check every input file and open every output (atomically) before any work;
 2. assemble intro, segments, pauses and outro into a temporary float file (``assemble``),
    measuring each speaker's loudness on the way;
-3. level the speakers (each gained to the target, so all are within ±1.5 LU of each other), add
-   the ducked music bed, and measure the whole mix, streaming;
+3. level the speakers: mix them with the ducked music bed through the limiter, streaming, and
+   gain each speaker until it is heard at the target (``levels.balance``), so all are within
+   ±1.5 LU of each other whatever their peaks;
 4. gain the whole mix once to the target, limit true peaks with a look-ahead limiter and encode
    the MP3 (and the lossless master) with libsndfile;
 5. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
@@ -19,9 +20,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
-import math
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -31,12 +31,14 @@ from pipeline.errors import EssaycastError
 from pipeline.files import atomic_path, scratch_dir
 from pipeline.mix import sidecars
 from pipeline.mix.episode import Chapter, Cue, Episode
+from pipeline.mix.levels import balance
 
 if TYPE_CHECKING:
     import numpy as np
 
     from pipeline.mix.assemble import Piece, Timeline
     from pipeline.mix.bed import Bed
+    from pipeline.mix.levels import Levels
     from pipeline.script.model import Script
     from pipeline.synth.render import RenderedSegment
 
@@ -174,10 +176,11 @@ def master(
         voice = work / "voice.w64"
         timeline = assemble(_pieces(script, segments, inputs), voice, options.rate, options.fade_ms,
                             on_piece=partial(report, "assembling"))
-        mix = partial(_mixdown, voice, timeline, _levels(timeline, options.target_lufs),
-                      _bed(script, inputs, timeline, options))
-        loudness, true_peak = _encode(mix, timeline, mp3, tmp.get("master"), options, report,
-                                      probe=work / "probe.mp3")
+        mix = partial(_mixdown, voice, timeline, _bed(script, inputs, timeline, options))
+        levels = balance(mix, timeline, options.target_lufs, options.ceiling_dbtp - FIRST_MARGIN_DB,
+                         partial(report, "mixing"))
+        loudness, true_peak = _encode(partial(mix, levels.groups), timeline, mp3, tmp.get("master"), options,
+                                      report, levels, probe=work / "probe.mp3")
 
         cues, chapters = _cues(script, timeline), _chapters(script, timeline)
         _write_outputs(script, options, inputs, mp3, tmp, cues, chapters, loudness, true_peak, out.name)
@@ -239,12 +242,6 @@ def _pieces(script: Script, segments: Sequence[RenderedSegment], inputs: _Inputs
     return pieces
 
 
-def _levels(timeline: Timeline, target_lufs: float) -> dict[str, float]:
-    """Linear gain per level group: each speaker (and intro/outro) brought to the target loudness."""
-    return {group: 10 ** ((target_lufs - lufs) / 20) if math.isfinite(lufs) else 1.0
-            for group, lufs in timeline.loudness.items()}
-
-
 def _bed(script: Script, inputs: _Inputs, timeline: Timeline, options: MixOptions) -> Bed | None:
     if not inputs.bed:
         return None
@@ -259,23 +256,18 @@ def _bed(script: Script, inputs: _Inputs, timeline: Timeline, options: MixOption
 
 
 def _mixdown(
-    voice: Path, timeline: Timeline, levels: dict[str, float], bed: Bed | None
+    voice: Path, timeline: Timeline, bed: Bed | None, levels: Mapping[str, float]
 ) -> Iterator[np.ndarray]:
-    """The levelled voice plus the bed, block by block."""
+    """The voice, each level group at its linear gain in ``levels``, plus the bed, block by block."""
     import numpy as np
     import soundfile
 
-    starts = np.array([span.start for span in timeline.spans], dtype=np.int64)
     with soundfile.SoundFile(voice) as f:
         for first in range(0, timeline.frames, BLOCK):
             x = f.read(BLOCK, dtype="float64")
             gain = np.ones(len(x))
-            lo = max(0, int(np.searchsorted(starts, first, side="right")) - 1)
-            hi = int(np.searchsorted(starts, first + len(x), side="left"))
-            for span in timeline.spans[lo:hi]:
-                a, b = max(span.start, first) - first, min(span.end, first + len(x)) - first
-                if a < b:
-                    gain[a:b] = levels[span.group]
+            for span, a, b in timeline.overlapping(first, len(x)):
+                gain[a:b] = levels[span.group]
             x *= gain
             if bed is not None:
                 x += bed.block(first, len(x))
@@ -289,29 +281,24 @@ def _encode(
     master_path: Path | None,
     options: MixOptions,
     report: Progress,
+    levels: Levels,
     *,
     probe: Path,
 ) -> tuple[float, float]:
-    """Gain, limit and encode until the MP3 itself measures on target; returns (LUFS, dBTP).
+    """Gain, limit and encode until the MP3 itself measures at the levelled loudness; returns (LUFS, dBTP).
 
-    ``probe`` is a scratch file for measuring the encoder's own level change.
+    ``levels.mix_db`` is the first whole-mix gain tried. ``probe`` is a scratch file for measuring
+    the encoder's own level change.
     """
-    from pipeline.mix.loudness import LoudnessMeter, measure_file
+    from pipeline.mix.loudness import measure_file
 
-    meter = LoudnessMeter(options.rate)
-    for done, block in enumerate(mix(), 1):
-        meter.feed(block)
-        report("mixing", min(done * BLOCK, timeline.frames), timeline.frames)
-    mixed = meter.integrated()
-    if not math.isfinite(mixed):
-        raise EssaycastError("the episode is silent", hint="check the rendered voices")
-    gain_db, ceiling = options.target_lufs - mixed, options.ceiling_dbtp - FIRST_MARGIN_DB
+    gain_db, ceiling = levels.mix_db, options.ceiling_dbtp - FIRST_MARGIN_DB
     encoder = _encoder_gain(probe, options)
     for _ in range(ATTEMPTS):
         _write_audio(mix, timeline, mp3, master_path, options, gain_db, ceiling, encoder, report)
         loudness, true_peak = measure_file(mp3, partial(report, "verifying"))
         over = true_peak - options.ceiling_dbtp
-        off = options.target_lufs - loudness
+        off = levels.lufs - loudness
         if over <= 0 and abs(off) <= LOUDNESS_AIM_LU:
             break
         ceiling -= max(over, 0.0) + (0.1 if over > 0 else 0.0)
