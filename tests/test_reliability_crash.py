@@ -132,14 +132,16 @@ class Cache:
 
 @dataclass(frozen=True)
 class Trial:
-    """One killed run, for the failure message."""
+    """One run meant to be killed, for the failure message."""
 
     chain: int
+    """Which chain it belongs to."""
     phase: str
+    """Where it was aimed: synthesis or mastering."""
     whole_group: bool
+    """Killed with its workers, or the main process alone."""
     killed: bool
-    finished_before: int
-    finished_after: int
+    """False if it finished before the kill."""
 
 
 def render_args(out: Path) -> tuple[str, ...]:
@@ -150,6 +152,22 @@ def mastering_started(out: Path) -> Callable[[], bool]:
     return lambda: any(out.parent.glob(f".{out.stem}.mix-*"))
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The uninterrupted render every chain must end up matching."""
+
+    cache: Cache
+    """Its segment cache."""
+    episode: Episode
+    """Its episode."""
+    mastering_s: float
+    """How long its mastering took (from the work folder appearing to the end), for kill delays."""
+
+    @property
+    def segments(self) -> int:
+        return self.cache.count()
+
+
 @pytest.fixture(scope="module")
 def render_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("render-crash")
@@ -158,77 +176,87 @@ def render_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work
 
 
-def test_render_killed_at_random_points_resumes_to_the_same_episode(render_work: Path) -> None:
+def render_reference(work: Path) -> Reference:
+    out, cache = work / "reference" / "episode.mp3", Cache(work / "reference-cache")
+    process = start(*render_args(out), cwd=work, cache=cache.root)
+    assert wait_for(process, mastering_started(out))
+    began = time.monotonic()
+    assert process.wait() == 0
+    return Reference(cache, Episode.load(out), time.monotonic() - began)
+
+
+def killed_render(
+    work: Path, cache: Cache, out: Path, reference: Reference, rng: random.Random, phase: str,
+    whole_group: bool,
+) -> bool:
+    """One run of a chain, killed in ``phase``; checks what the kill must not harm. True if it was killed."""
+    before = cache.finished()
+    process = start(*render_args(out), cwd=work, cache=cache.root)
+    if phase == "synthesis":
+        # A few segments further than the last run got, then a moment more: mid-segment.
+        reached = wait_for(process, cache.holds(min(reference.segments - 1, len(before) + rng.randint(0, 2))))
+        delay = rng.uniform(0, 0.1)
+    else:
+        reached = wait_for(process, mastering_started(out))
+        delay = rng.uniform(0, 0.9 * reference.mastering_s)
+    if reached:
+        time.sleep(delay)
+    killed = kill(process, whole_group)
+    assert_group_ends(process.pid)
+    after = cache.finished()
+    # Finished segments survive the kill and are never synthesized again (a rewrite is a new file).
+    assert {key: after.get(key) for key in before} == before
+    if out.exists():  # an earlier completed run's episode, whole
+        assert Episode.load(out).duration_ms == reference.episode.duration_ms
+    return killed
+
+
+def assert_completes_like_reference(work: Path, cache: Cache, out: Path, reference: Reference) -> None:
+    """The run after the kills: cached segments reused, nothing left over, the reference's episode."""
     import numpy as np
     import soundfile
 
-    work, rng = render_work, random.Random(SEED)
-    reference_out = work / "reference" / "episode.mp3"
-    reference_cache = Cache(work / "reference-cache")
-    reference = start(*render_args(reference_out), cwd=work, cache=reference_cache.root)
-    assert wait_for(reference, mastering_started(reference_out))
-    mastering_began = time.monotonic()
-    assert reference.wait() == 0
-    mastering_s = time.monotonic() - mastering_began
-    segments = reference_cache.count()
-    reference_episode = Episode.load(reference_out)
+    finished = cache.finished()
+    completed = run(*render_args(out), cwd=work, cache=cache.root)
+    assert completed.returncode == 0, completed.stderr
+    segments = reference.segments
+    assert segment_counts(completed.stdout) == (segments, len(finished), segments - len(finished))
+    now = cache.finished()
+    assert {key: now[key] for key in finished} == finished
+    assert hidden_leftovers(out.parent) == [] and hidden_leftovers(cache.root) == []
+    assert {path.name for path in out.parent.iterdir()} == OUTPUTS
 
+    # Same segments as the reference: same lengths, same samples up to the last bits (a lone segment
+    # left to do is synthesized in-process on all cores, which rounds differently from one thread).
+    assert now.keys() == reference.cache.finished().keys()
+    for key in now:
+        ours, _ = soundfile.read(cache.store.paths(key)[0], dtype="float32")
+        theirs, _ = soundfile.read(reference.cache.store.paths(key)[0], dtype="float32")
+        assert ours.shape == theirs.shape and np.abs(ours - theirs).max() < 1e-3, key
+    episode = Episode.load(out)
+    assert (episode.duration_ms, episode.chapters, episode.cues) == (
+        reference.episode.duration_ms, reference.episode.chapters, reference.episode.cues)
+    # And the very episode an uninterrupted render of those segments gives (mastering is deterministic).
+    again = work / f"again-{out.parent.name}" / out.name
+    assert run(*render_args(again), cwd=work, cache=cache.root).returncode == 0
+    for name in sorted(OUTPUTS - {out.name}):
+        assert (again.parent / name).read_bytes() == (out.parent / name).read_bytes(), name
+    assert np.array_equal(soundfile.read(again, dtype="int16")[0], soundfile.read(out, dtype="int16")[0])
+
+
+def test_render_killed_at_random_points_resumes_to_the_same_episode(render_work: Path) -> None:
+    rng, reference = random.Random(SEED), render_reference(render_work)
     trials: list[Trial] = []
     for chain in range(CHAINS):
-        cache, out = Cache(work / f"cache-{chain}"), work / f"chain-{chain}" / "episode.mp3"
-        for kill_number in range(KILLS_PER_CHAIN):
+        cache, out = Cache(render_work / f"cache-{chain}"), render_work / f"chain-{chain}" / "episode.mp3"
+        for number in range(KILLS_PER_CHAIN):
+            missing = cache.count() < reference.segments
+            phase = "synthesis" if number < SYNTHESIS_KILLS and missing else "mastering"
             whole_group = len(trials) % 2 == 0
-            before = cache.finished()
-            process = start(*render_args(out), cwd=work, cache=cache.root)
-            if kill_number < SYNTHESIS_KILLS and len(before) < segments:
-                # A few segments further than the last run got, then a moment more: mid-segment.
-                phase, target = "synthesis", min(segments - 1, cache.count() + rng.randint(0, 2))
-                reached = wait_for(process, cache.holds(target))
-                delay = rng.uniform(0, 0.1)
-            else:
-                phase = "mastering"
-                reached = wait_for(process, mastering_started(out))
-                delay = rng.uniform(0, mastering_s)
-            if reached:
-                time.sleep(delay)
-            killed = kill(process, whole_group)
-            assert_group_ends(process.pid)
-            after = cache.finished()
-            trial = Trial(chain, phase, whole_group, killed, len(before), len(after))
-            trials.append(trial)
-            # Finished segments survive the kill and are never synthesized again (a rewrite is a new file).
-            assert {key: after.get(key) for key in before} == before, trial
-            if out.exists():  # an earlier completed run's episode, whole
-                assert Episode.load(out).duration_ms == reference_episode.duration_ms, trial
+            killed = killed_render(render_work, cache, out, reference, rng, phase, whole_group)
+            trials.append(Trial(chain, phase, whole_group, killed))
+        assert_completes_like_reference(render_work, cache, out, reference)
 
-        finished = cache.finished()
-        completed = run(*render_args(out), cwd=work, cache=cache.root)
-        assert completed.returncode == 0, completed.stderr
-        assert segment_counts(completed.stdout) == (segments, len(finished), segments - len(finished))
-        now = cache.finished()
-        assert {key: now[key] for key in finished} == finished
-        assert hidden_leftovers(out.parent) == [] and hidden_leftovers(cache.root) == []
-        assert {path.name for path in out.parent.iterdir()} == OUTPUTS
-
-        # Same segments as the uninterrupted reference: same lengths, same samples up to the last bits
-        # (one segment left to do is synthesized in-process on all cores, which rounds differently).
-        assert cache.finished().keys() == reference_cache.finished().keys()
-        for key in cache.finished():
-            ours, _ = soundfile.read(cache.store.paths(key)[0], dtype="float32")
-            theirs, _ = soundfile.read(reference_cache.store.paths(key)[0], dtype="float32")
-            assert ours.shape == theirs.shape and np.abs(ours - theirs).max() < 1e-3, key
-        episode = Episode.load(out)
-        assert (episode.duration_ms, episode.chapters, episode.cues) == (
-            reference_episode.duration_ms, reference_episode.chapters, reference_episode.cues)
-        # And the very episode an uninterrupted render of those segments gives.
-        again = work / f"again-{chain}" / "episode.mp3"
-        assert run(*render_args(again), cwd=work, cache=cache.root).returncode == 0
-        for name in sorted(OUTPUTS - {"episode.mp3"}):
-            assert (again.parent / name).read_bytes() == (out.parent / name).read_bytes(), name
-        assert np.array_equal(soundfile.read(again, dtype="int16")[0], soundfile.read(out, dtype="int16")[0])
-
-    for trial in trials:
-        print(trial)
     kills = [trial for trial in trials if trial.killed]
     assert len(kills) >= 10, trials
     assert {trial.phase for trial in kills} == {"synthesis", "mastering"}, trials
