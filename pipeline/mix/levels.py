@@ -9,10 +9,12 @@ ceiling and comes out as it went in. The whole-mix gain that then brings the epi
 target lifts both alike, so the voices end up 2 LU apart.
 
 ``balance`` therefore levels each group on the limited mix: it mixes, gains and limits the episode
-as mastering will (without encoding), measures each group over its own spans and corrects each
-group's gain until every group is within `BALANCE_AIM_LU` of the target. Limiting makes a group's
-loudness grow slower than its gain, so each correction is a secant step on that group's own
-measured response. The whole mix then gets one gain (never one per sentence).
+as mastering will (without encoding), measures each group over its own spans, as `essaycast check`
+does, and corrects each group's gain until every group is within `BALANCE_AIM_LU` of the level the
+episode needs. Limiting makes a group's loudness grow slower than its gain, so each correction is a
+secant step on that group's own measured response, and no group is pushed more than `MAX_PUSH_DB`
+into the limiter: a voice that still falls short holds the others to its level (voices matched come
+before the loudness target). The whole mix then gets one gain (never one per sentence).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ SPEECH = "<speech>"
 EPISODE = "<episode>"
 """Meter key of the whole episode."""
 BALANCE_AIM_LU = 0.25
-"""Balancing stops when every group, limited, is this close to the target."""
+"""Balancing stops when every group, limited, is this close to the level aimed at."""
 BALANCE_PASSES = 5
 """Limited mixing passes at most; each reads the whole episode once."""
 MAX_PUSH_DB = 6.0
@@ -107,7 +109,7 @@ def balance(
         if done == BALANCE_PASSES - 1 or all(abs(miss) <= BALANCE_AIM_LU for miss in misses.values()):
             break
         for group, miss in misses.items():
-            if group in tried and abs(gains[group] - tried[group][0]) > 1e-3:
+            if group in tried and abs(gains[group] - tried[group][0]) > 1e-3:  # a secant needs two gains
                 slope = (heard[group] - tried[group][1]) / (gains[group] - tried[group][0])
                 slopes[group] = min(max(slope, SLOPE_RANGE[0]), SLOPE_RANGE[1])
             tried[group] = gains[group], heard[group]
