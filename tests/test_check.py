@@ -226,6 +226,15 @@ def test_report_failures_give_reasons() -> None:
     assert render_report(report) == (FIXTURES / "failing-report.md").read_text()
 
 
+def test_speakers_more_than_one_and_a_half_lu_apart_fail() -> None:
+    narrator, samantha = _report().speakers
+    loud = _report(speakers=(narrator, replace(samantha, loudness_lufs=-14.2)))
+    assert loud.speaker_spread_lu == pytest.approx(1.8)
+    assert loud.failures == ("speakers are 1.8 LU apart (narrator -16.0, samantha -14.2 LUFS): "
+                             "one voice sounds louder than another",)
+    assert _report(speakers=(narrator, replace(samantha, loudness_lufs=-14.6))).passed
+
+
 def test_report_json_is_complete_and_finite() -> None:
     data = json.loads(_report(true_peak_dbtp=-math.inf, loudness_lufs=None).to_json())
     assert data["passed"] is False and data["true_peak_dbtp"] is None

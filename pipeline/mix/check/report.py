@@ -18,6 +18,8 @@ WORST_SEGMENTS = 5
 """How many segments the report lists as worst by word error rate."""
 LOUDNESS_TOLERANCE_LU = 1.0
 """How far the integrated loudness may be from the target."""
+MAX_SPEAKER_SPREAD_LU = 1.5
+"""How far apart the loudest and quietest speakers may be: each speaker within ±1.5 LU of every other."""
 MIN_F0_DIFFERENCE = 0.5
 """How much every other voice's median pitch must differ from the reference speaker's (relative)."""
 
@@ -238,7 +240,15 @@ def _loudness(report: QualityReport) -> list[str]:
     return []
 
 
-HARD_CHECKS = (_clipping, _clicks, _distinct_voices, _loudness)
+def _matched_voices(report: QualityReport) -> list[str]:
+    spread = report.speaker_spread_lu
+    if spread is not None and spread > MAX_SPEAKER_SPREAD_LU:
+        levels = ", ".join(f"{s.speaker} {s.loudness_lufs:.1f}" for s in report.speakers if s.loudness_lufs)
+        return [f"speakers are {spread:.1f} LU apart ({levels} LUFS): one voice sounds louder than another"]
+    return []
+
+
+HARD_CHECKS = (_clipping, _clicks, _distinct_voices, _loudness, _matched_voices)
 """Each hard check gives the reasons the episode fails it (none when it passes)."""
 
 
