@@ -210,11 +210,12 @@ def _produce(
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from pipeline.mix.master import master
+    from pipeline.mix.master import master, preflight
     from pipeline.synth.progress import render_progress
     from pipeline.synth.render import render
 
     started = time.perf_counter()
+    preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     console = _console()
     try:
         with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:

@@ -125,6 +125,25 @@ def _sweep(folder: Path, prefix: str, suffix: str) -> None:
             os.close(fd)
 
 
+def check_writable(dest: Path) -> None:
+    """Refuse now, with the reason, a ``dest`` that could not be written later (before long work).
+
+    Probes the nearest existing folder on the way to ``dest`` with an unnamed temporary file, so
+    nothing is created and nothing is left behind.
+    """
+    dest = Path(dest)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise EssaycastError(f"cannot write {dest}: {folder} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise EssaycastError(f"cannot write {dest}: {exc.strerror or exc}") from None
+
+
 def write_text(dest: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``dest`` atomically."""
     write_bytes(dest, text.encode("utf-8"))

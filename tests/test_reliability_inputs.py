@@ -3,8 +3,8 @@
 Each case builds a small working folder, snapshots it, runs one command in it and checks that the
 command refused with exactly one non-empty line on stderr (never a traceback) and that the folder is
 byte for byte what it was: no new file, no half-written output, no hidden temporary. The segment cache
-lives outside the folder and is shared by the cases, so the few that fail only after synthesis (a
-missing cover, an output path that cannot exist) synthesize their one sentence once.
+lives outside the folder and is shared by the cases. Output and cover problems are refused before any
+synthesis, so a long render never fails at its end for a typo in an option.
 """
 
 from __future__ import annotations
@@ -219,3 +219,19 @@ def test_output_folder_even_root_cannot_write(
     prepare(tmp_path, BadInput(args, "", {"one.md": ONE_LINE, "essay.txt": "A title\n\nWords.\n"},
                                episode=True))
     assert_refused(tmp_path, shared_cache, args, "/sys/kernel/")
+
+
+@pytest.mark.parametrize("args", [
+    ("render", "one.md", "--cover", "missing.png"),
+    ("render", "one.md", "-o", "one.wav"),
+    ("render", "one.md", "-o", "one.md/out.mp3"),
+    ("render", "one.md", "-o", "/sys/kernel/out.mp3"),
+], ids=["missing cover", "not an mp3", "under a file", "unwritable"])
+def test_output_and_cover_problems_are_refused_before_any_synthesis(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    prepare(tmp_path / "work", BadInput(args, "", {"one.md": ONE_LINE}))
+    cache = tmp_path / "cache"
+    result = run(*args, cwd=tmp_path / "work", cache=cache)
+    assert result.returncode != 0 and result.stderr.startswith("essaycast: error: ")
+    assert not cache.exists() or not any(cache.rglob("*.flac")), "synthesized before refusing"

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import EssaycastError
-from pipeline.files import atomic_path, scratch_dir
+from pipeline.files import atomic_path, check_writable, scratch_dir
 from pipeline.mix import sidecars
 from pipeline.mix.episode import Chapter, Cue, Episode
 from pipeline.mix.levels import balance
@@ -154,9 +154,7 @@ def master(
     work; on any error no output file is left behind.
     """
     options = options or MixOptions()
-    out = Path(out)
-    if out.suffix.lower() != ".mp3":
-        raise EssaycastError(f"output {out} must be an .mp3 file", hint="name it NAME.mp3")
+    out = _check_output(out)
     _check_segments(script, segments)
     inputs = _resolve_inputs(script, options, Path(base_dir))
     report = on_progress or (lambda phase, done, total: None)
@@ -191,6 +189,20 @@ def master(
         chapters_json=targets["chapters_json"], vtt=targets["vtt"], srt=targets["srt"],
         master=targets.get("master"), album=options.album or script.title, date=options.date,
     )
+
+
+def preflight(script: Script, out: Path, options: MixOptions | None = None, *, base_dir: Path) -> None:
+    """Refuse now what ``master`` would refuse only after synthesis: a bad output name or folder,
+    a missing or unreadable intro, outro, bed or cover."""
+    check_writable(_check_output(out))
+    _resolve_inputs(script, options or MixOptions(), Path(base_dir))
+
+
+def _check_output(out: Path) -> Path:
+    out = Path(out)
+    if out.suffix.lower() != ".mp3":
+        raise EssaycastError(f"output {out} must be an .mp3 file", hint="name it NAME.mp3")
+    return out
 
 
 def _check_segments(script: Script, segments: Sequence[RenderedSegment]) -> None:
