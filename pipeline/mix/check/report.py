@@ -28,8 +28,26 @@ def _rate(errors: int, words: int) -> float:
     return errors / words if words else float(errors > 0)
 
 
+class _WordErrors:
+    """Word error rates from a row's ``words``, ``errors`` and ``reference_errors``."""
+
+    words: int
+    errors: int
+    reference_errors: int | None
+
+    @property
+    def wer(self) -> float:
+        """Word error rate of the episode's speech."""
+        return _rate(self.errors, self.words)
+
+    @property
+    def reference_wer(self) -> float | None:
+        """The reference voice's word error rate on the same words; None without a reference."""
+        return None if self.reference_errors is None else _rate(self.reference_errors, self.words)
+
+
 @dataclass(frozen=True)
-class SegmentQuality:
+class SegmentQuality(_WordErrors):
     """What was measured on one segment (one cue) of the episode."""
 
     index: int
@@ -57,19 +75,9 @@ class SegmentQuality:
     loudness_lufs: float | None
     """Integrated loudness of the span (ungated when shorter than one 400 ms block); None if silent."""
 
-    @property
-    def wer(self) -> float:
-        """Word error rate of the episode's speech."""
-        return _rate(self.errors, self.words)
-
-    @property
-    def reference_wer(self) -> float | None:
-        """Word error rate of the reference voice on the same text."""
-        return None if self.reference_errors is None else _rate(self.reference_errors, self.words)
-
 
 @dataclass(frozen=True)
-class SpeakerQuality:
+class SpeakerQuality(_WordErrors):
     """One speaker's segments taken together."""
 
     speaker: str
@@ -90,16 +98,6 @@ class SpeakerQuality:
     """Integrated loudness of all their speech."""
     loudness_spread_lu: float | None
     """Loudest minus quietest of their segments (those long enough to measure)."""
-
-    @property
-    def wer(self) -> float:
-        """Word error rate over their words."""
-        return _rate(self.errors, self.words)
-
-    @property
-    def reference_wer(self) -> float | None:
-        """The reference voice's word error rate on their words."""
-        return None if self.reference_errors is None else _rate(self.reference_errors, self.words)
 
 
 @dataclass(frozen=True)
