@@ -261,16 +261,20 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
     raw = [r.raw.wall_s for r in reps]
     swap = [r.swap.run.wall_s for r in reps]
     warm = [r.warm.run.wall_s for r in reps]
+    synthesis = [r.make.phases.get("synthesis", 0.0) for r in reps]
     episode_s = mp3_seconds(reps[0].episode)
     n = f"median of {len(reps)}" if len(reps) > 1 else "1 run"
     total, _, swapped = reps[0].swap.segments
     swapped_to = reps[0].swap.run.command[-3].partition("=")[2]
     out = [
         Figure("1. cold `make` ÷ raw Piper", median(make) / median(raw), "×", TARGETS["render"],
-               f"make {_seconds(make)} s, raw Piper {_seconds(raw)} s ({n}; per-round "
-               f"{_seconds([m / r for m, r in zip(make, raw, strict=True)])}); speech per wall second: "
-               f"make {episode_s / median(make):.1f}×, raw Piper {reps[0].raw_speech_s / median(raw):.1f}× "
-               "real time"),
+               f"make {_seconds(make)} s, raw Piper {_seconds(raw)} s ({n}; per round "
+               f"{', '.join(f'{m / r:.2f}' for m, r in zip(make, raw, strict=True))}); speech per wall "
+               f"second: make {episode_s / median(make):.1f}×, raw Piper "
+               f"{reps[0].raw_speech_s / median(raw):.1f}× real time"),
+        Figure("1b. synthesis stage ÷ raw Piper", median(synthesis) / median(raw), "×", None,
+               f"the cold make's synthesis {_seconds(synthesis)} s (all cores, one worker each) vs raw "
+               f"Piper {_seconds(raw)} s on the same text"),
         Figure("2. voice swap ÷ cold make", median(swap) / median(make), "×", TARGETS["swap"],
                f"{_seconds(swap)} s; section {SWAP_SECTION} narrator → {swapped_to}: {swapped} of {total} "
                "segments synthesized"),
@@ -381,12 +385,14 @@ def report_text(plan: Plan, machine: Machine, reps: list[Repetition], figures_: 
     order = "raw Piper first in odd rounds, `make` first in even ones" if len(reps) > 1 else "raw Piper first"
     return f"""## {machine.date} · commit {machine.commit} · {plan.label} run
 
-Machine: {machine.describe()}. Essay: `{plan.essay.name}`, {words} words → an episode of
-{int(minutes)}:{seconds:04.1f} in {rep.make.segments[0]} segments, cast `{CAST}`. Cold cache = a fresh
-`ESSAYCAST_CACHE_DIR` with no segments, Kokoro's model already joined into its `models/` (joining it is
-not timed). {len(reps)} round(s) on fresh caches, interleaved ({order}); essaycast commands run through
-`bench/phases.py` (the CLI's own entry point with stage timers). Whole benchmark: {elapsed_s / 60:.0f} min;
-load average at the end {" / ".join(f"{x:.2f}" for x in os.getloadavg())}.
+- Machine: {machine.describe()}.
+- Essay: `{plan.essay.name}`, {words} words → an episode of {int(minutes)}:{seconds:04.1f} in \
+{rep.make.segments[0]} segments, cast `{CAST}`.
+- Method: cold cache = a fresh `ESSAYCAST_CACHE_DIR` with no segments, Kokoro's model already joined \
+into its `models/` (joining it is not timed); {len(reps)} round(s) on fresh caches, interleaved ({order}); \
+essaycast commands run through `bench/phases.py` (the CLI's own entry point with stage timers).
+- Whole benchmark: {elapsed_s / 60:.0f} min; load average at the end \
+{" / ".join(f"{x:.2f}" for x in os.getloadavg())}.
 
 {table(figures_)}
 ### Where the time goes
