@@ -301,3 +301,54 @@ def test_segments_must_match_the_script(tmp_path: Path) -> None:
         _master(tmp_path, script, rendered[:-1])
     with pytest.raises(EssaycastError, match=r"must be an \.mp3"):
         master(script, rendered, tmp_path / "ep.wav", MixOptions(), base_dir=tmp_path)
+
+
+SHORT = [("Only", [Line("narrator", 500, 0.6, 200), Line("samantha", 700, 0.5)])]
+
+
+def _mtimes(episode: Episode) -> dict[Path, int]:
+    files = [episode.audio, episode.chapters_json, episode.vtt, episode.srt, episode.cover, episode.master]
+    return {path: path.stat().st_mtime_ns for path in files if path is not None}
+
+
+def test_an_up_to_date_episode_is_not_mastered_again(tmp_path: Path) -> None:
+    script, rendered = _make(tmp_path, SHORT)
+    first = _master(tmp_path, script, rendered, master_format="wav")
+    before = _mtimes(first)
+    phases: list[tuple[str, int, int]] = []
+    again = master(script, rendered, tmp_path / "out" / "ep.mp3", MixOptions(date="2030-01-01",
+                   master_format="wav"), base_dir=tmp_path, on_progress=lambda *p: phases.append(p))
+    assert again == first  # the date of the up-to-date MP3 is kept
+    assert _mtimes(again) == before
+    assert {phase for phase, done, total in phases if done == total} >= {"assembling", "mastering"}
+
+
+def _cover(path: Path, colour: str) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), colour).save(path, "PNG")
+    return path
+
+
+@pytest.mark.parametrize("change", ["segment", "pause", "target", "cover", "missing sidecar"])
+def test_a_changed_input_is_mastered_again(tmp_path: Path, change: str) -> None:
+    script, rendered = _make(tmp_path, SHORT)
+    cover = _cover(tmp_path / "cover.png", "red")
+    first = _master(tmp_path, script, rendered, cover=cover)
+    options: dict = {"cover": cover}
+    if change == "segment":
+        soundfile.write(rendered[1].audio, _tone(900, 0.5, 24000, 0.05), 24000, subtype="FLOAT")
+    elif change == "pause":
+        script, rendered = _make(tmp_path, [("Only", [Line("narrator", 500, 0.6, 400), SHORT[0][1][1]])])
+    elif change == "target":
+        options["target_lufs"] = -19.0
+    elif change == "cover":
+        _cover(cover, "blue")
+    else:
+        first.srt.unlink()
+    before = first.audio.stat().st_mtime_ns
+    again = _master(tmp_path, script, rendered, **options)
+    assert again.audio.stat().st_mtime_ns != before
+    assert again.srt.is_file()
+    if change == "target":
+        assert again.loudness_lufs == pytest.approx(-19.0, abs=1.0)

@@ -13,15 +13,22 @@
 5. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
    loudness off target, adjust the limiter ceiling / gain and encode again;
 6. tag the MP3 (ID3v2 with chapters) and write the sidecars (chapters JSON, VTT, SRT, cover).
+
+An MP3 that is already up to date is not mastered again: its tag holds a ``fingerprint`` of
+everything that shapes the output, and when that matches and every file the run would write is
+there, ``master`` returns the existing episode.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
+import hashlib
 import itertools
+import json
 import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -65,6 +72,10 @@ LOUDNESS_AIM_LU = 0.5
 """Encode again when the MP3's loudness is further than this from the target."""
 ATTEMPTS = 4
 """Encodings tried before settling for the last one."""
+FINGERPRINT_VERSION = 1
+"""Bumped whenever mastering changes what it makes of the same inputs, so older MP3s are redone."""
+PHASES: tuple[str, ...] = ("assembling", "mixing", "mastering", "verifying")
+"""Progress phases, in order (all reported done at once when the MP3 is up to date)."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +175,11 @@ def master(
         targets["cover"] = out.with_suffix(COVER_SUFFIX[inputs.cover_mime])
     if options.master_format:
         targets["master"] = out.with_suffix(f".{options.master_format}")
+    digest = fingerprint(script, segments, options, inputs)
+    if _up_to_date(out, digest, targets.values()):
+        for phase in PHASES:
+            report(phase, 1, 1)
+        return Episode.load(out)
     with contextlib.ExitStack() as stack:
         mp3 = stack.enter_context(atomic_path(out))
         tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
@@ -181,7 +197,8 @@ def master(
                                       report, levels, probe=work / "probe.mp3")
 
         cues, chapters = _cues(script, timeline), _chapters(script, timeline)
-        _write_outputs(script, options, inputs, mp3, tmp, cues, chapters, loudness, true_peak, out.name)
+        _write_outputs(script, options, inputs, mp3, tmp, cues, chapters, loudness, true_peak, out.name,
+                       digest)
     return Episode(
         audio=out, title=script.title, duration_ms=timeline.ms(timeline.frames), chapters=chapters,
         cues=cues, author=script.author, description=script.description, language=script.language,
@@ -196,6 +213,50 @@ def preflight(script: Script, out: Path, options: MixOptions | None = None, *, b
     a missing or unreadable intro, outro, bed or cover."""
     check_writable(_check_output(out))
     _resolve_inputs(script, options or MixOptions(), Path(base_dir))
+
+
+def fingerprint(
+    script: Script, segments: Sequence[RenderedSegment], options: MixOptions, inputs: _Inputs
+) -> str:
+    """Digest of everything that shapes the mastered files.
+
+    The script as the mix uses it (titles, speakers, text, pauses, metadata, audio settings), each
+    rendered segment's audio file (the cache names it by its content; size and modification time
+    catch a file rewritten in place), the intro, outro, bed and cover files, every mixing option
+    but the date, and `FINGERPRINT_VERSION`. The date is left out because it defaults to today: an
+    unchanged episode re-rendered tomorrow keeps the date it was mastered on.
+    """
+
+    def file_id(path: Path | None) -> list[object] | None:
+        if path is None:
+            return None
+        stat = Path(path).stat()
+        return [str(path), stat.st_size, stat.st_mtime_ns]
+
+    document = {
+        "version": FINGERPRINT_VERSION,
+        "script": [script.title, script.author, script.description, script.language,
+                   dataclasses.asdict(script.audio)],
+        "sections": [[section.title, [[segment.speaker, segment.text, segment.pause_after.ms]
+                                      for segment in section.segments]] for section in script.sections],
+        "segments": [[seg.voice, seg.sample_rate, seg.frames, file_id(seg.audio)] for seg in segments],
+        "files": [file_id(path) for path in (inputs.intro, inputs.outro, inputs.bed, inputs.cover)],
+        "options": {name: str(value) for name, value in dataclasses.asdict(options).items()
+                    if name != "date"},
+    }
+    return hashlib.sha256(json.dumps(document, ensure_ascii=False).encode()).hexdigest()
+
+
+def _up_to_date(out: Path, digest: str, files: Iterable[Path]) -> bool:
+    """Whether ``out`` was mastered from inputs with fingerprint ``digest`` and every other output exists."""
+    from pipeline.mix.tags import read_tags
+
+    if not out.is_file() or not all(Path(path).is_file() for path in files):
+        return False
+    try:
+        return read_tags(out).fingerprint == digest
+    except EssaycastError:  # not an MP3 (any more): master it again
+        return False
 
 
 def _check_output(out: Path) -> Path:
@@ -414,13 +475,15 @@ def _write_outputs(
     loudness: float,
     true_peak: float,
     file_name: str,
+    digest: str,
 ) -> None:
     """Tag the MP3 and fill the sidecar temporaries (renamed into place by the caller)."""
     from pipeline.mix.tags import Tags, write_tags
 
     tags = Tags(title=script.title, artist=script.author, album=options.album or script.title,
                 date=options.date, description=script.description, language=script.language,
-                chapters=chapters, loudness_lufs=loudness, true_peak_dbtp=true_peak)
+                chapters=chapters, loudness_lufs=loudness, true_peak_dbtp=true_peak,
+                fingerprint=digest)
     write_tags(mp3, tags, inputs.cover)
     tmp["chapters_json"].write_text(
         sidecars.chapters_json(chapters, title=script.title, author=script.author, file_name=file_name),

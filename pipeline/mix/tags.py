@@ -32,6 +32,8 @@ LOUDNESS_DESC = "ESSAYCAST_LOUDNESS_LUFS"
 """TXXX frame with the measured integrated loudness."""
 TRUE_PEAK_DESC = "ESSAYCAST_TRUE_PEAK_DBTP"
 """TXXX frame with the measured true peak."""
+FINGERPRINT_DESC = "essaycast:fingerprint"
+"""TXXX frame with the digest of everything the MP3 was mastered from (see ``master.fingerprint``)."""
 TOC_ID = "toc"
 """Element id of the top-level table of contents."""
 
@@ -63,6 +65,8 @@ class Tags:
     """Measured true peak."""
     has_cover: bool = False
     """Whether an APIC front cover is embedded."""
+    fingerprint: str = ""
+    """Digest of the inputs and settings the audio was mastered from (empty when unknown)."""
 
 
 def image_mime(path: Path) -> str:
@@ -122,6 +126,8 @@ def write_tags(mp3: Path, tags: Tags, cover: Path | None = None) -> None:
     for desc, value in ((LOUDNESS_DESC, tags.loudness_lufs), (TRUE_PEAK_DESC, tags.true_peak_dbtp)):
         if value is not None:
             id3.add(TXXX(encoding=3, desc=desc, text=[f"{value:.2f}"]))
+    if tags.fingerprint:
+        id3.add(TXXX(encoding=3, desc=FINGERPRINT_DESC, text=[tags.fingerprint]))
     if cover is not None:
         id3.add(APIC(encoding=3, mime=image_mime(cover), type=PictureType.COVER_FRONT, desc="Cover",
                      data=Path(cover).read_bytes()))
@@ -176,6 +182,7 @@ def read_tags(mp3: Path) -> Tags:
         loudness_lufs=number(LOUDNESS_DESC),
         true_peak_dbtp=number(TRUE_PEAK_DESC),
         has_cover=bool(id3.getall("APIC")),
+        fingerprint=text(f"TXXX:{FINGERPRINT_DESC}"),
     )
 
 
