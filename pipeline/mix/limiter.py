@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.mix.loudness import OVERSAMPLING, oversampled
+from pipeline.mix.loudness import true_peak_envelope
 
 LOOKAHEAD_MS = 5.0
 """How long before a peak the gain starts to drop (and how long the attack ramp lasts)."""
@@ -59,7 +59,7 @@ class TruePeakLimiter:
 
     def _needed_reduction(self, x: np.ndarray) -> np.ndarray:
         """dB each sample of ``x`` (with CONTEXT frames either side) must come down."""
-        rows = np.abs(oversampled(x)).reshape(len(x), OVERSAMPLING).max(axis=1)
+        rows = true_peak_envelope(x)
         # The continuous signal around sample j: the interpolated points on both sides of it.
         peak = np.maximum(rows[CONTEXT:-CONTEXT], rows[CONTEXT - 1:-CONTEXT - 1])
         with np.errstate(divide="ignore"):
