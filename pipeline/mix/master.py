@@ -29,6 +29,7 @@ import itertools
 import json
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -42,6 +43,7 @@ from pipeline.mix.levels import balance
 
 if TYPE_CHECKING:
     import numpy as np
+    import soundfile
 
     from pipeline.mix.assemble import Piece, Timeline
     from pipeline.mix.bed import Bed
@@ -436,13 +438,25 @@ def _write_audio(
             fmt, subtype = MASTER_FORMATS[options.master_format]
             sinks.append((files.enter_context(soundfile.SoundFile(
                 master_path, "w", samplerate=options.rate, channels=1, format=fmt, subtype=subtype)), 1.0))
+        # The encoder (C code that lets go of the GIL) writes one block on a second thread while this
+        # one mixes and limits the next: encoding is the larger half of the work, and there are cores.
+        encoder = files.enter_context(ThreadPoolExecutor(1, thread_name_prefix="encoder"))
+        in_flight: Future[None] | None = None
         written = 0
         limited = (limiter.process(block * gain) for block in mix())
         for block in itertools.chain(limited, [limiter.flush()]):
-            for sink, factor in sinks:
-                sink.write(block * factor)
+            if in_flight is not None:
+                in_flight.result()
+            in_flight = encoder.submit(_write_block, sinks, block)
             written += len(block)
             report("mastering", written, timeline.frames)
+        if in_flight is not None:
+            in_flight.result()
+
+
+def _write_block(sinks: Sequence[tuple[soundfile.SoundFile, float]], block: np.ndarray) -> None:
+    for sink, factor in sinks:
+        sink.write(block * factor)
 
 
 def _spoken_end(timeline: Timeline) -> int:
