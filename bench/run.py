@@ -7,7 +7,7 @@ Figures (docs/benchmarks.md says what each one means and why its target):
 1. `essaycast make` of the seed with a cold cache ÷ raw Piper on the same text (one process, default
    threads), interleaved over repetitions;
 2. re-render after swapping section 2's narrator voice ÷ the cold make;
-3. warm re-render of the unchanged script (all cache hits), in seconds;
+3. warm re-render of the unchanged script into the episode the make wrote (all cache hits), in seconds;
 4. peak memory of making a script several times the seed's length ÷ the seed's, and of mastering a
    synthetic two-hour episode ÷ a seed-length one (`bench/mix_memory.py`);
 5. `essaycast --help` wall time;
@@ -194,8 +194,9 @@ class Bench:
         swap_to = swap_voice(cwd)
         swap = self.essaycast("swap", ["render", str(script), "--section",
                                        f"{SWAP_SECTION}:narrator={swap_to}", "-o", "swapped.mp3"], cwd, env)
-        warm = self.essaycast("warm", ["render", str(script), "-o", "rendered.mp3"], cwd, env)
         episode = cwd / "site" / "episodes" / f"{essay.stem}.mp3"
+        # A re-render of the unchanged script: the same script, cast and output the cold make rendered.
+        warm = self.essaycast("warm", ["render", str(script), "-o", str(episode)], cwd, env)
         return Repetition(raw, speech, make, swap, warm, episode, script)
 
     def long_make(self, script: Path, times: int) -> Measured:
