@@ -323,8 +323,10 @@ def test_publish_killed_at_random_points_never_breaks_the_feed(tmp_path: Path) -
     locked_s = timed_publish(make_episode(tmp_path / "new", "warm-up", "Warm-up").audio)
     earlier = {item.slug: item for item in assert_feed_keeps(site, earlier)}
 
-    kills = 0
-    for trial in range(PUBLISH_KILLS):
+    # A kill can miss (the publish finished first): go on until PUBLISH_KILLS kills landed.
+    kills = trials = 0
+    while kills < PUBLISH_KILLS and trials < 3 * PUBLISH_KILLS:
+        trial, trials = trials, trials + 1
         # Mostly new episodes; every third trial updates an earlier one in place.
         update = trial % 3 == 2
         name = rng.choice(sorted(earlier)) if update else f"new-{trial}"
@@ -339,8 +341,8 @@ def test_publish_killed_at_random_points_never_breaks_the_feed(tmp_path: Path) -
         earlier = {item.slug: item for item in assert_feed_keeps(site, earlier)}
         assert earlier[name].title == f"Trial {trial}"
         assert hidden_leftovers(site) == []
-    assert kills >= 10
-    assert len(earlier) == 4 + PUBLISH_KILLS - PUBLISH_KILLS // 3
+    assert kills >= PUBLISH_KILLS >= 10, f"only {kills} of {trials} kills landed inside a publish"
+    assert len(earlier) == 4 + trials - trials // 3
     assert sorted(item.number for item in earlier.values()) == list(range(1, len(earlier) + 1))
 
 
