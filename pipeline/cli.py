@@ -16,6 +16,8 @@ import typer
 from pipeline.errors import EssaycastError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from pipeline.mix.episode import Episode
     from pipeline.mix.master import MixOptions
     from pipeline.script.model import Script
@@ -30,7 +32,7 @@ app = typer.Typer(
 )
 
 
-def _console():
+def _console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
@@ -334,11 +336,11 @@ def make_command(
 
     options = _mix_options(target, bitrate, None, None)
     notes: list[str] = []
+    script = script_from(source, parse_cast_options(cast or []), title)
     if source.suffix.lower() in SCRIPT_SUFFIXES:
-        script_path, script = source, script_from(source, parse_cast_options(cast or []), title)
+        script_path = source
     else:
         script_path = Path("script") / f"{source.stem}.md"  # the editable script, beside the essays
-        script = script_from(source, parse_cast_options(cast or []), title)
         if script_path.exists() and not redraft and load(script_path) != script:
             # The producer edited the draft: their edits win over a fresh draft.
             script = load(script_path)
