@@ -320,7 +320,7 @@ def damaged(episode: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     _, audio, rate, cues = episode
     audio = audio.copy()
     join = cues[1].end_ms * rate // 1000
-    audio[join - 48 : join] = 0.6  # the line ends on a held value, then drops to silence
+    audio[join - 48 : join] = 0.9  # the line ends on a held value, then drops to silence
     burst = (cues[2].start_ms - PAUSE_MS // 2) * rate // 1000
     t = np.arange(rate // 20) / rate
     audio[burst : burst + len(t)] = np.clip(1.5 * np.sin(2 * np.pi * 200 * t), -1, 1)
