@@ -28,6 +28,8 @@ PHASES: dict[str, tuple[str, str]] = {
     "balancing": ("pipeline.mix.master", "balance"),
     "encoding": ("pipeline.mix.master", "_write_audio"),
     "verifying": ("pipeline.mix.loudness", "measure_file"),
+    "laying out": ("pipeline.mix.master", "_lay_out"),
+    "tags, sidecars": ("pipeline.mix.master", "_write_outputs"),
     "publishing": ("pipeline.publish", "publish"),
 }
 """Phase → (module, function). The CLI imports stage functions when a command runs, and the mastering

@@ -312,8 +312,9 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
 STAGES = ("drafting", "synthesis", "mastering", "publishing")
 """Top-level phases of a command (bench/phases.py); the rest of its wall time is start-up and glue."""
 
-MASTERING = ("assembling", "balancing", "encoding", "verifying")
-"""Phases inside mastering."""
+MASTERING = ("assembling", "balancing", "encoding", "verifying", "laying out", "tags, sidecars")
+"""Phases inside mastering. The first four run once per part, and parts are mastered side by side on
+threads, so they are summed over the threads and can add up to more than mastering's wall time."""
 
 
 def phase_table(columns: dict[str, list[Measured]]) -> str:
@@ -336,9 +337,8 @@ def phase_table(columns: dict[str, list[Measured]]) -> str:
             lines.append(f"| {phase} | " + " | ".join(cell(columns[n], phase) for n in names) + " |")
         if phase == "mastering":
             inner = [p for p in MASTERING if any(p in m.phases for runs in columns.values() for m in runs)]
-            lines += [f"| – {p} | " + " | ".join(cell(columns[n], p) for n in names) + " |" for p in inner]
-            lines.append(remainder("– mixing pass, tags, sidecars", lambda m: m.phases.get("mastering", 0.0),
-                                   inner))
+            lines += [f"| – {p}{' ¹' if p in MASTERING[:4] else ''} | "
+                      + " | ".join(cell(columns[n], p) for n in names) + " |" for p in inner]
     lines.append(remainder("start-up, cache look-ups, rest", lambda m: m.run.wall_s, STAGES))
     walls = [median([m.run.wall_s for m in runs]) for runs in columns.values()]
     lines.append("| **wall time** | " + " | ".join(f"**{v:.1f}**" for v in walls) + " |")
@@ -399,6 +399,9 @@ essaycast commands run through `bench/phases.py` (the CLI's own entry point with
 ### Where the time goes
 
 {phases}
+¹ Summed over the parts, which are mastered side by side on threads: these can add up to more than
+mastering's wall time.
+
 ### Listening quality
 
 {check}"""

@@ -19,6 +19,7 @@ from pipeline.errors import EssaycastError
 from pipeline.mix.episode import Episode
 from pipeline.mix.loudness import TruePeakMeter
 from pipeline.mix.master import MixOptions, master
+from pipeline.mix.parts import CODEC_DELAY, CUT_PAUSE_MS, mpeg_frames, split, without_info
 from pipeline.script.model import Audio, Cast, Pause, Script, Section, Segment
 from pipeline.synth.render import RenderedSegment
 
@@ -196,7 +197,8 @@ def test_chapter_times_match_the_audio(tmp_path: Path) -> None:
     chaps = {frame.element_id: frame for frame in ID3(episode.audio).getall("CHAP")}
     starts = [chaps[f"chp{i}"].start_time for i in range(3)]
     assert starts == [chapter.start_ms for chapter in episode.chapters]
-    assert starts[0] == pytest.approx(2000, abs=1)  # right after the intro
+    # right after the intro, which is heard after the codec delay (the parts carry no Info frame)
+    assert starts[0] == pytest.approx(2000 + CODEC_DELAY * 1000 / RATE, abs=1)
     for tag_ms, heard_ms in zip(starts, heard, strict=True):
         assert abs(tag_ms - heard_ms) <= 20
     ends = [chaps[f"chp{i}"].end_time for i in range(3)]
@@ -352,3 +354,90 @@ def test_a_changed_input_is_mastered_again(tmp_path: Path, change: str) -> None:
     assert again.srt.is_file()
     if change == "target":
         assert again.loudness_lufs == pytest.approx(-19.0, abs=1.0)
+
+
+# Parts: an episode is mastered a section at a time, and a part already mastered is not done again.
+
+THREE_PARTS = [
+    ("One", [Line("narrator", 500, 1.0, 250), Line("samantha", 500, 0.8, 600)]),
+    ("Two", [Line("narrator", 1000, 1.2, 600)]),
+    ("Three", [Line("samantha", 1500, 1.0, 300), Line("narrator", 1500, 0.9)]),
+]
+
+
+def _stored_parts(store: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in (store / "parts").rglob("*.mp3")}
+
+
+def test_a_changed_section_re_masters_only_its_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "store"))
+    script, rendered = _make(tmp_path, THREE_PARTS)
+    _master(tmp_path, script, rendered)
+    before = _stored_parts(tmp_path / "store")
+    assert len(before) == 3
+
+    swapped = tmp_path / "swapped.wav"  # section Two in another voice: a 1200 Hz tone, 10 dB quieter
+    x = _tone(1200, 1.2, 24000, 0.16)
+    soundfile.write(swapped, x, 24000, subtype="FLOAT")
+    rendered = [dataclasses.replace(seg, audio=swapped, sample_rate=24000, frames=len(x))
+                if seg.section == 1 else seg for seg in rendered]
+    episode = _master(tmp_path, script, rendered)
+
+    after = _stored_parts(tmp_path / "store")
+    assert len(after) == 4 and all(after[path] == data for path, data in before.items())
+    mp3 = episode.audio.read_bytes()
+    # the parts left alone are in the new MP3 frame for frame; the swapped section's old one is not
+    assert sorted(without_info(data)[0] in mp3 for data in before.values()) == [False, True, True]
+    decoded, _ = soundfile.read(episode.audio)
+    heard = _section_starts(decoded, [500, 1200, 1500])
+    assert all(abs(c.start_ms - h) <= 20 for c, h in zip(episode.chapters, heard, strict=True))
+    assert episode.loudness_lufs == pytest.approx(-16.0, abs=0.5)
+    assert episode.true_peak_dbtp <= -1.0
+
+
+def test_a_damaged_part_is_mastered_again_to_the_same_bytes(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "store"))
+    script, rendered = _make(tmp_path, THREE_PARTS)
+    first = _master(tmp_path, script, rendered).audio.read_bytes()
+    damaged = sorted(_stored_parts(tmp_path / "store"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    (tmp_path / "out" / "ep.mp3").unlink()
+    assert _master(tmp_path, script, rendered).audio.read_bytes() == first
+    assert len(damaged.read_bytes()) > 1000
+
+
+def test_parts_decode_to_the_samples_their_frames_say(tmp_path: Path) -> None:
+    x = _tone(440, 1.5, RATE, 0.3)
+    encoded = tmp_path / "part.mp3"
+    soundfile.write(encoded, x, RATE, format="MP3", subtype="MPEG_LAYER_III", bitrate_mode="CONSTANT",
+                    compression_level=MixOptions().compression_level)  # as episodes are encoded
+    data = encoded.read_bytes()
+    assert sum(length for _, length in mpeg_frames(data)) == len(data)
+    audio, samples = without_info(data)
+    assert len(audio) < len(data)  # libsndfile writes an Info frame; a part laid in an episode has none
+    (tmp_path / "raw.mp3").write_bytes(audio)
+    raw, _ = soundfile.read(tmp_path / "raw.mp3")
+    assert len(raw) == samples >= len(x) + CODEC_DELAY
+    start = int(np.flatnonzero(np.abs(raw) > 0.1)[0])
+    assert abs(start - CODEC_DELAY) < 20  # the tone begins where the timeline puts it
+    with pytest.raises(ValueError, match="no MPEG"):
+        mpeg_frames(b"ID3" + data)
+
+
+def test_episodes_are_cut_at_section_breaks_only() -> None:
+    from pipeline.mix.assemble import INTRO, OUTRO, Piece
+
+    def piece(group: str, pause: int = 0, section: int = -1, index: int = -1) -> Piece:
+        return Piece(lambda: (np.zeros(1, dtype=np.float32), RATE), Path(group), group, pause, section, index)
+
+    long, short = CUT_PAUSE_MS, CUT_PAUSE_MS - 1
+    pieces = [piece(INTRO), piece("a", long, 0, 0), piece("b", long, 0, 1), piece("a", short, 1, 0),
+              piece("a", long, 2, 0), piece("b", long, 3, 0), piece(OUTRO)]
+    assert [[(p.group, p.section) for p in part] for part in split(pieces)] == [
+        [(INTRO, -1), ("a", 0), ("b", 0)],  # within a section, and the intro stays with the speech
+        [("a", 1), ("a", 2)],  # the break after section 1 is too short to hide a join
+        [("b", 3), (OUTRO, -1)],  # the outro stays with the speech
+    ]

@@ -141,6 +141,8 @@ class Piece:
 
     load: Callable[[], tuple[np.ndarray, int]]
     """Reads the audio (mono float32, its rate) when it is placed."""
+    source: Path
+    """The file ``load`` reads (what identifies the audio)."""
     group: str
     """Level group (speaker, INTRO or OUTRO)."""
     pause_ms: int = 0
@@ -149,6 +151,11 @@ class Piece:
     """Script section (-1 for intro/outro)."""
     index: int = -1
     """Segment index within the section."""
+
+    @property
+    def is_speech(self) -> bool:
+        """Whether this is a rendered segment (not intro/outro)."""
+        return self.section >= 0
 
 
 def assemble(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -84,13 +85,10 @@ class LoudnessMeter:
         """Samples fed so far."""
         return self._frames
 
-    def block_mean_squares(self) -> np.ndarray:
-        """Mean square of every complete 400 ms gating block so far."""
-        steps = np.asarray(self._step_sums)
-        if len(steps) < STEPS_PER_BLOCK:
-            return np.zeros(0)
-        sums = np.convolve(steps, np.ones(STEPS_PER_BLOCK), mode="valid")
-        return sums / (STEPS_PER_BLOCK * self.step)
+    @property
+    def steps(self) -> np.ndarray:
+        """K-weighted power summed over every complete 100 ms step so far (``step`` frames each)."""
+        return np.asarray(self._step_sums)
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS (-inf for silence).
@@ -98,17 +96,28 @@ class LoudnessMeter:
         A signal shorter than one gating block has no blocks to gate; its ungated loudness is
         returned instead, so short speakers still get a level.
         """
-        blocks = self.block_mean_squares()
-        if not len(blocks):
+        if len(self._step_sums) < STEPS_PER_BLOCK:
             return lufs(self._total / self._frames) if self._frames else -math.inf
-        with np.errstate(divide="ignore"):
-            loudness = -0.691 + 10 * np.log10(blocks)
-        audible = blocks[loudness >= ABSOLUTE_GATE_LUFS]
-        if not len(audible):
-            return -math.inf
-        relative_gate = lufs(float(audible.mean())) + RELATIVE_GATE_LU
-        gated = blocks[(loudness > relative_gate) & (loudness > ABSOLUTE_GATE_LUFS)]
-        return lufs(float(gated.mean())) if len(gated) else -math.inf
+        return gated_loudness(self.steps, self.step)
+
+
+def gated_loudness(steps: np.ndarray, step: int) -> float:
+    """Integrated loudness (LUFS) of a signal given as its K-weighted power per ``step``-frame step.
+
+    Steps of separately measured stretches may be laid end to end: that is how the loudness of an
+    episode mastered in parts is had from its parts' measurements.
+    """
+    if len(steps) < STEPS_PER_BLOCK:
+        return lufs(float(np.sum(steps)) / (len(steps) * step)) if len(steps) else -math.inf
+    blocks = np.convolve(steps, np.ones(STEPS_PER_BLOCK), mode="valid") / (STEPS_PER_BLOCK * step)
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(blocks)
+    audible = blocks[loudness >= ABSOLUTE_GATE_LUFS]
+    if not len(audible):
+        return -math.inf
+    relative_gate = lufs(float(audible.mean())) + RELATIVE_GATE_LU
+    gated = blocks[(loudness > relative_gate) & (loudness > ABSOLUTE_GATE_LUFS)]
+    return lufs(float(gated.mean())) if len(gated) else -math.inf
 
 
 class TruePeakMeter:
@@ -186,7 +195,21 @@ def measure(blocks: Iterable[np.ndarray], rate: int) -> tuple[float, float]:
     return meter.integrated(), peak.dbtp
 
 
-def measure_file(path: Path, on_frames: Callable[[int, int], None] | None = None) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Measurement:
+    """What ``measure_file`` found."""
+
+    lufs: float
+    """Integrated loudness."""
+    dbtp: float
+    """True peak."""
+    steps: np.ndarray
+    """K-weighted power per 100 ms step (see `gated_loudness`)."""
+    step: int
+    """Frames per step."""
+
+
+def measure_file(path: Path, on_frames: Callable[[int, int], None] | None = None) -> Measurement:
     """Integrated loudness and true peak of an audio file (MP3 included), read block by block.
 
     Channels are averaged (episodes are mono). ``on_frames(done, total)`` reports progress.
@@ -194,14 +217,13 @@ def measure_file(path: Path, on_frames: Callable[[int, int], None] | None = None
     import soundfile
 
     with soundfile.SoundFile(path) as f:
-        total = f.frames
-
-        def blocks() -> Iterator[np.ndarray]:
-            done = 0
-            for block in f.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True):
-                done += len(block)
-                if on_frames:
-                    on_frames(min(done, total), total)
-                yield block.mean(axis=1)
-
-        return measure(blocks(), f.samplerate)
+        total, done = f.frames, 0
+        meter, peak = LoudnessMeter(f.samplerate), TruePeakMeter()
+        for block in f.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True):
+            mono = block.mean(axis=1)
+            meter.feed(mono)
+            peak.feed(mono)
+            done += len(block)
+            if on_frames:
+                on_frames(min(done, total), total)
+    return Measurement(meter.integrated(), peak.dbtp, meter.steps, meter.step)

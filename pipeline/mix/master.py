@@ -3,16 +3,23 @@
 ``master`` runs the whole mixing stage with memory that does not grow with the episode:
 
 1. check every input file and open every output (atomically) before any work;
-2. assemble intro, segments, pauses and outro into a temporary float file (``assemble``),
-   measuring each speaker's loudness on the way;
-3. level the speakers: mix them with the ducked music bed through the limiter, streaming, and
-   gain each speaker until it is heard at the target (``levels.balance``), so all are within
-   ±1.5 LU of each other whatever their peaks;
-4. gain the whole mix once to the target, limit true peaks with a look-ahead limiter and encode
-   the MP3 (and the lossless master) with libsndfile;
-5. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
-   loudness off target, adjust the limiter ceiling / gain and encode again;
-6. tag the MP3 (ID3v2 with chapters) and write the sidecars (chapters JSON, VTT, SRT, cover).
+2. cut the episode into parts at its section breaks (``parts``) and take every part already
+   mastered from the part cache; the others are mastered side by side, each in five steps:
+   a. assemble its intro, segments, pauses and outro into a temporary float file (``assemble``),
+      measuring each speaker's loudness on the way;
+   b. level the speakers: mix them with the ducked music bed through the limiter, streaming, and
+      gain each speaker until it is heard at the target (``levels.balance``), so all are within
+      ±1.5 LU of each other whatever their peaks;
+   c. gain the whole part once to the target, limit true peaks with a look-ahead limiter and
+      encode the MP3 (and the lossless master) with libsndfile;
+   d. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
+      loudness off target, adjust the limiter ceiling / gain and encode again;
+3. lay the parts' MPEG frames end to end, placing every piece where it is heard;
+4. tag the MP3 (ID3v2 with chapters) and write the sidecars (chapters JSON, VTT, SRT, cover).
+
+Every part is levelled to the target on its own, so each section of a long episode is as loud as
+the next, and changing one section (a voice swapped, a sentence rewritten) re-masters that part
+alone. An episode with a music bed or a lossless master is one part.
 
 An MP3 that is already up to date is not mastered again: its tag holds a ``fingerprint`` of
 everything that shapes the output, and when that matches and every file the run would write is
@@ -27,7 +34,9 @@ import datetime
 import hashlib
 import itertools
 import json
+import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +57,8 @@ if TYPE_CHECKING:
     from pipeline.mix.assemble import Piece, Timeline
     from pipeline.mix.bed import Bed
     from pipeline.mix.levels import Levels
+    from pipeline.mix.loudness import Measurement
+    from pipeline.mix.parts import MasteredPart
     from pipeline.script.model import Script
     from pipeline.synth.render import RenderedSegment
 
@@ -80,6 +91,8 @@ FINGERPRINT_VERSION = 1
 """Bumped whenever mastering changes what it makes of the same inputs, so older MP3s are redone."""
 PHASES: tuple[str, ...] = ("assembling", "mixing", "mastering", "verifying")
 """Progress phases, in order (all reported done at once when the MP3 is up to date)."""
+PART_OPTIONS: tuple[str, ...] = ("target_lufs", "ceiling_dbtp", "bitrate_kbps", "rate", "fade_ms")
+"""The mixing options that shape a part's audio (and so are part of its cache key)."""
 
 
 @dataclass(frozen=True)
@@ -188,18 +201,18 @@ def master(
         mp3 = stack.enter_context(atomic_path(out))
         tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
         work = stack.enter_context(scratch_dir(out, "mix"))
+        pieces = _pieces(script, segments, inputs)
+        parts = _master_parts(script, pieces, options, inputs, tmp.get("master"), work, report)
+        timeline = _lay_out(parts, pieces, mp3, options.rate)
+        if len(parts) == 1:
+            loudness, true_peak = parts[0].measured.lufs, parts[0].measured.dbtp
+        else:
+            from pipeline.mix.loudness import gated_loudness
+            from pipeline.mix.parts import steps_of
 
-        from pipeline.mix.assemble import assemble
-
-        voice = work / "voice.w64"
-        timeline = assemble(_pieces(script, segments, inputs), voice, options.rate, options.fade_ms,
-                            on_piece=partial(report, "assembling"))
-        mix = partial(_mixdown, voice, timeline, _bed(script, inputs, timeline, options))
-        levels = balance(mix, timeline, options.target_lufs, options.ceiling_dbtp - FIRST_MARGIN_DB,
-                         partial(report, "mixing"))
-        loudness, true_peak = _encode(partial(mix, levels.groups), timeline, mp3, tmp.get("master"), options,
-                                      report, levels, probe=work / "probe.mp3")
-
+            loudness = gated_loudness(steps_of(parts), parts[0].measured.step)
+            true_peak = max(part.measured.dbtp for part in parts)
+        loudness, true_peak = round(loudness, 2), round(true_peak, 2)
         cues, chapters = _cues(script, timeline), _chapters(script, timeline)
         _write_outputs(script, options, inputs, mp3, tmp, cues, chapters, loudness, true_peak, out.name,
                        digest)
@@ -310,12 +323,12 @@ def _pieces(script: Script, segments: Sequence[RenderedSegment], inputs: _Inputs
         return seg.read(), seg.sample_rate
 
     pauses = [segment.pause_after.ms for _, _, _, segment in script.segments()]
-    pieces = [Piece(partial(rendered, seg), seg.speaker, pause, seg.section, seg.index)
+    pieces = [Piece(partial(rendered, seg), Path(seg.audio), seg.speaker, pause, seg.section, seg.index)
               for seg, pause in zip(segments, pauses, strict=True)]
     if inputs.intro:
-        pieces.insert(0, Piece(partial(read_mono, inputs.intro, "intro"), INTRO))
+        pieces.insert(0, Piece(partial(read_mono, inputs.intro, "intro"), inputs.intro, INTRO))
     if inputs.outro:
-        pieces.append(Piece(partial(read_mono, inputs.outro, "outro"), OUTRO))
+        pieces.append(Piece(partial(read_mono, inputs.outro, "outro"), inputs.outro, OUTRO))
     return pieces
 
 
@@ -359,28 +372,25 @@ def _encode(
     options: MixOptions,
     report: Progress,
     levels: Levels,
-    *,
-    probe: Path,
-) -> tuple[float, float]:
-    """Gain, limit and encode until the MP3 itself measures at the levelled loudness; returns (LUFS, dBTP).
+    encoder_gain: float,
+) -> Measurement:
+    """Gain, limit and encode until the MP3 itself measures at the levelled loudness; returns its measurement.
 
-    ``levels.mix_db`` is the first whole-mix gain tried. ``probe`` is a scratch file for measuring
-    the encoder's own level change.
+    ``levels.mix_db`` is the first whole-mix gain tried; ``encoder_gain`` is `_encoder_gain`'s.
     """
     from pipeline.mix.loudness import measure_file
 
     gain_db, ceiling = levels.mix_db, options.ceiling_dbtp - FIRST_MARGIN_DB
-    encoder = _encoder_gain(probe, options)
     for _ in range(ATTEMPTS):
-        _write_audio(mix, timeline, mp3, master_path, options, gain_db, ceiling, encoder, report)
-        loudness, true_peak = measure_file(mp3, partial(report, "verifying"))
-        over = true_peak - options.ceiling_dbtp
-        off = levels.lufs - loudness
+        _write_audio(mix, timeline, mp3, master_path, options, gain_db, ceiling, encoder_gain, report)
+        measured = measure_file(mp3, partial(report, "verifying"))
+        over = measured.dbtp - options.ceiling_dbtp
+        off = levels.lufs - measured.lufs
         if over <= 0 and abs(off) <= LOUDNESS_AIM_LU:
             break
         ceiling -= max(over, 0.0) + (0.1 if over > 0 else 0.0)
         gain_db += off
-    return round(loudness, 2), round(true_peak, 2)
+    return measured
 
 
 def _encoder_gain(probe: Path, options: MixOptions) -> float:
@@ -457,6 +467,121 @@ def _write_audio(
 def _write_block(sinks: Sequence[tuple[soundfile.SoundFile, float]], block: np.ndarray) -> None:
     for sink, factor in sinks:
         sink.write(block * factor)
+
+
+def _master_parts(
+    script: Script,
+    pieces: Sequence[Piece],
+    options: MixOptions,
+    inputs: _Inputs,
+    master_path: Path | None,
+    work: Path,
+    report: Progress,
+) -> list[MasteredPart]:
+    """Every part of the episode (see `pipeline.mix.parts`), from the part cache or mastered now,
+    side by side on as many threads as there are cores (the encoder and numpy let go of the GIL)."""
+    from pipeline.mix.parts import PartCache, part_key, split
+
+    # A music bed runs on under the section breaks, and the lossless master is one continuous file
+    # (the cache keeps no PCM): such episodes are mastered in one piece, every time.
+    whole = inputs.bed is not None or master_path is not None
+    parts = [tuple(pieces)] if whole else split(pieces)
+    cache = None if whole else PartCache.default()
+    settings = {name: getattr(options, name) for name in PART_OPTIONS}
+    keys = [part_key(part, settings) for part in parts]
+    found: list[MasteredPart | None] = [cache.get(key) if cache else None for key in keys]
+    todo = [i for i, part in enumerate(found) if part is None]
+    tally = _Tally(report)
+    if todo:
+        encoder_gain = _encoder_gain(work / "probe.mp3", options)
+        pool = ThreadPoolExecutor(min(len(todo), os.cpu_count() or 1), thread_name_prefix="part")
+        try:
+            futures = {i: pool.submit(_master_part, script, parts[i], options, inputs, master_path,
+                                      work / f"part{i}", encoder_gain, tally.reporter(i)) for i in todo}
+            for i, future in futures.items():
+                made = future.result()
+                found[i] = cache.put(keys[i], made) if cache else made
+        finally:
+            pool.shutdown(cancel_futures=True)
+    tally.finish()
+    return [part for part in found if part is not None]
+
+
+def _master_part(
+    script: Script,
+    pieces: Sequence[Piece],
+    options: MixOptions,
+    inputs: _Inputs,
+    master_path: Path | None,
+    work: Path,
+    encoder_gain: float,
+    report: Progress,
+) -> MasteredPart:
+    """Assemble, level, limit, encode and verify one part in the folder ``work``."""
+    from pipeline.mix.assemble import assemble
+    from pipeline.mix.parts import MasteredPart
+
+    work.mkdir()
+    voice, mp3 = work / "voice.w64", work / "part.mp3"
+    timeline = assemble(pieces, voice, options.rate, options.fade_ms, on_piece=partial(report, "assembling"))
+    mix = partial(_mixdown, voice, timeline, _bed(script, inputs, timeline, options))
+    levels = balance(mix, timeline, options.target_lufs, options.ceiling_dbtp - FIRST_MARGIN_DB,
+                     partial(report, "mixing"))
+    measured = _encode(partial(mix, levels.groups), timeline, mp3, master_path, options, report, levels,
+                       encoder_gain)
+    return MasteredPart(mp3, timeline.frames, timeline.spans, measured)
+
+
+def _lay_out(parts: Sequence[MasteredPart], pieces: Sequence[Piece], mp3: Path, rate: int) -> Timeline:
+    """Write the parts' MPEG frames end to end into ``mp3``; return where every piece is heard in it.
+
+    One part is copied whole, Info frame included, so players trim the codec delay as always.
+    """
+    from pipeline.mix.assemble import Span, Timeline
+    from pipeline.mix.parts import CODEC_DELAY, without_info
+
+    if len(parts) == 1:
+        shutil.copyfile(parts[0].mp3, mp3)
+        offsets, frames = [0], parts[0].frames
+    else:
+        offsets, frames = [], 0
+        with open(mp3, "wb") as sink:
+            for part in parts:
+                data, decoded = without_info(part.mp3.read_bytes())
+                sink.write(data)
+                offsets.append(frames + CODEC_DELAY)
+                frames += decoded
+    placed = [(span, offset) for part, offset in zip(parts, offsets, strict=True) for span in part.spans]
+    spans = tuple(Span(span.start + offset, span.end + offset, piece.group, piece.section, piece.index)
+                  for (span, offset), piece in zip(placed, pieces, strict=True))
+    return Timeline(rate=rate, frames=frames, spans=spans, loudness={})
+
+
+class _Tally:
+    """Progress of parts mastered side by side, summed over the parts per phase."""
+
+    def __init__(self, report: Progress) -> None:
+        self._report = report
+        self._lock = threading.Lock()
+        self._counts: dict[str, dict[int, tuple[int, int]]] = {phase: {} for phase in PHASES}
+
+    def reporter(self, part: int) -> Progress:
+        """The progress callback of part number ``part``."""
+
+        def on_progress(phase: str, done: int, total: int) -> None:
+            with self._lock:
+                counts = self._counts[phase]
+                counts[part] = done, total
+                self._report(phase, sum(d for d, _ in counts.values()), sum(t for _, t in counts.values()))
+
+        return on_progress
+
+    def finish(self) -> None:
+        """Report every phase done (parts from the cache had nothing to do)."""
+        with self._lock:
+            for phase, counts in self._counts.items():
+                total = sum(t for _, t in counts.values()) or 1
+                self._report(phase, total, total)
 
 
 def _spoken_end(timeline: Timeline) -> int:

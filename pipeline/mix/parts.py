@@ -1,0 +1,183 @@
+"""Parts: an episode mastered a section at a time, so that changing one section re-masters only it.
+
+An episode without a music bed is cut into parts at section breaks long enough to hide a join
+(`CUT_PAUSE_MS`). Each part is levelled, limited, encoded and verified on its own (``master`` does
+that) and stored in the part cache under a key naming everything that shapes it: its pieces' audio
+files, speakers and pauses, and the loudness, ceiling, bitrate, rate and fades. The episode's MP3
+is the parts' MPEG frames laid end to end, which is a valid MP3 stream: the bit reservoir never
+reaches back past a part's first frame, and the frames meet in silence.
+
+A single encoding starts with the encoder's and the decoder's delay (`CODEC_DELAY` frames) and ends
+padded to a whole MPEG frame; libsndfile records both in a LAME "Info" frame so decoders trim them.
+Each part's Info frame would describe that part alone, so a multi-part episode keeps none: its
+parts decode with that delay and padding as a few tens of milliseconds of extra silence inside a
+section break, and the timeline places every piece where it is heard in the MP3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.files import atomic_path, write_text
+from pipeline.mix.assemble import Span
+from pipeline.synth.cache import cache_root
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pipeline.mix.assemble import Piece
+    from pipeline.mix.loudness import Measurement
+
+CUT_PAUSE_MS = 200
+"""A section break at least this long may separate two parts: the MPEG frames on both sides of the
+join then hold nothing but silence, so the decoder's overlap across it adds nothing audible."""
+FRAME_SAMPLES = 1152
+"""Samples per MPEG-1 Layer III frame."""
+CODEC_DELAY = 576 + 529
+"""Frames of silence before a part's audio when it is decoded without its Info frame: LAME's encoder
+delay plus the decoder's synthesis filterbank delay (what gapless players trim)."""
+BITRATES_KBPS: tuple[int, ...] = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+"""MPEG-1 Layer III bitrate of each header bitrate index (0 = free format, which we never write)."""
+RATES: tuple[int, ...] = (44100, 48000, 32000)
+"""MPEG-1 sample rate of each header rate index."""
+PART_FORMAT = 1
+"""Version of how a part is mastered and stored; part of every key."""
+
+
+@dataclass(frozen=True)
+class MasteredPart:
+    """One part of an episode: its MP3 (as encoded, Info frame included) and what was measured."""
+
+    mp3: Path
+    """The encoded part."""
+    frames: int
+    """Length of the part's audio (what a gapless decoder gives)."""
+    spans: tuple[Span, ...]
+    """Where each piece landed, in frames from the part's start."""
+    measured: Measurement
+    """Loudness and true peak of the decoded part."""
+
+
+def split(pieces: Sequence[Piece]) -> list[tuple[Piece, ...]]:
+    """``pieces`` cut into parts at every section break of at least `CUT_PAUSE_MS` (never next to
+    an intro or outro, which are levelled with the speech beside them)."""
+    parts: list[list[Piece]] = [[]]
+    for piece, after in zip(pieces, [*pieces[1:], None], strict=True):
+        parts[-1].append(piece)
+        if (after is not None and piece.is_speech and after.is_speech and piece.section != after.section
+                and piece.pause_ms >= CUT_PAUSE_MS):
+            parts.append([])
+    return [tuple(part) for part in parts]
+
+
+def part_key(pieces: Sequence[Piece], settings: dict[str, object]) -> str:
+    """Cache key of a part: its pieces' audio files, groups and pauses, and the mastering ``settings``.
+
+    Section numbers are left out, so a part moved by an edit elsewhere is still found.
+    """
+
+    def source(path: Path) -> list[object]:
+        stat = path.stat()
+        return [str(path), stat.st_size, stat.st_mtime_ns]
+
+    recipe = {
+        "format": PART_FORMAT,
+        "settings": settings,
+        "pieces": [[source(piece.source), piece.group, piece.pause_ms] for piece in pieces],
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def mpeg_frames(data: bytes) -> list[tuple[int, int]]:
+    """(offset, length) of every MPEG-1 Layer III frame in ``data``, which must start with one and
+    hold nothing else (what libsndfile writes); ValueError otherwise."""
+    frames, offset = [], 0
+    while offset < len(data):
+        header = int.from_bytes(data[offset: offset + 4], "big")
+        # sync (11 bits), MPEG-1 (11), Layer III (01): the top 15 bits of every frame we write
+        if len(data) - offset < 4 or header >> 17 != 0b111111111111101:
+            raise ValueError(f"no MPEG-1 Layer III frame at byte {offset}")
+        bitrate = BITRATES_KBPS[(header >> 12) & 0xF] * 1000
+        rate_index = (header >> 10) & 0x3
+        if not bitrate or rate_index == 3:
+            raise ValueError(f"unsupported frame header at byte {offset}")
+        length = 144 * bitrate // RATES[rate_index] + ((header >> 9) & 1)
+        frames.append((offset, length))
+        offset += length
+    return frames
+
+
+def without_info(data: bytes) -> tuple[bytes, int]:
+    """An encoded part's MPEG frames without its Info frame, and how many samples they decode to."""
+    frames = mpeg_frames(data)
+    if frames and _is_info_frame(data[: frames[0][1]]):
+        frames = frames[1:]
+    return data[frames[0][0] if frames else len(data):], len(frames) * FRAME_SAMPLES
+
+
+def _is_info_frame(frame: bytes) -> bool:
+    """Whether ``frame`` is a Xing/Info header frame (its tag follows the 4-byte header and the side
+    information: 17 bytes for MPEG-1 mono, 32 for stereo)."""
+    return any(frame[4 + side: 8 + side] in (b"Info", b"Xing") for side in (17, 32))
+
+
+@dataclass(frozen=True)
+class PartCache:
+    """Mastered parts on disk, by key: ``KEY.mp3`` and a ``KEY.json`` sidecar with what was measured
+    and the SHA-256 of the MP3 (an entry whose hash does not match is mastered again)."""
+
+    root: Path
+    """Folder holding the entries (two-letter fan-out subfolders)."""
+
+    @classmethod
+    def default(cls) -> PartCache:
+        """The cache beside the segment cache."""
+        return cls(cache_root() / "parts")
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        folder = self.root / key[:2]
+        return folder / f"{key}.mp3", folder / f"{key}.json"
+
+    def get(self, key: str) -> MasteredPart | None:
+        """The part stored under ``key`` if it is present and intact."""
+        import numpy as np
+
+        from pipeline.mix.loudness import Measurement
+
+        mp3, sidecar = self._paths(key)
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            if meta["sha256"] != hashlib.sha256(mp3.read_bytes()).hexdigest():
+                return None
+            measured = Measurement(float(meta["lufs"]), float(meta["dbtp"]),
+                                   np.asarray(meta["steps"], dtype=np.float64), int(meta["step"]))
+            spans = tuple(Span(int(start), int(end), str(group)) for start, end, group in meta["spans"])
+            return MasteredPart(mp3, int(meta["frames"]), spans, measured)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, part: MasteredPart) -> MasteredPart:
+        """Store ``part`` (its MP3 is copied) and return it as stored."""
+        mp3, sidecar = self._paths(key)
+        with atomic_path(mp3) as tmp:
+            shutil.copyfile(part.mp3, tmp)
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        measured = part.measured
+        meta = {"sha256": digest, "frames": part.frames, "lufs": measured.lufs, "dbtp": measured.dbtp,
+                "step": measured.step, "steps": measured.steps.tolist(),
+                "spans": [[span.start, span.end, span.group] for span in part.spans]}
+        write_text(sidecar, json.dumps(meta) + "\n")
+        return MasteredPart(mp3, part.frames, part.spans, measured)
+
+
+def steps_of(parts: Sequence[MasteredPart]) -> np.ndarray:
+    """The loudness steps of ``parts`` laid end to end."""
+    import numpy as np
+
+    return np.concatenate([part.measured.steps for part in parts])
