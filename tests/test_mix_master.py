@@ -19,7 +19,8 @@ from pipeline.errors import EssaycastError
 from pipeline.mix.episode import Episode
 from pipeline.mix.loudness import TruePeakMeter
 from pipeline.mix.master import MixOptions, master
-from pipeline.mix.parts import CODEC_DELAY, CUT_PAUSE_MS, mpeg_frames, split, without_info
+from pipeline.mix.mpeg import Stream
+from pipeline.mix.parts import CUT_PAUSE_MS, split
 from pipeline.script.model import Audio, Cast, Pause, Script, Section, Segment
 from pipeline.synth.render import RenderedSegment
 
@@ -197,8 +198,7 @@ def test_chapter_times_match_the_audio(tmp_path: Path) -> None:
     chaps = {frame.element_id: frame for frame in ID3(episode.audio).getall("CHAP")}
     starts = [chaps[f"chp{i}"].start_time for i in range(3)]
     assert starts == [chapter.start_ms for chapter in episode.chapters]
-    # right after the intro, which is heard after the codec delay (the parts carry no Info frame)
-    assert starts[0] == pytest.approx(2000 + CODEC_DELAY * 1000 / RATE, abs=1)
+    assert starts[0] == pytest.approx(2000, abs=1)  # right after the intro
     for tag_ms, heard_ms in zip(starts, heard, strict=True):
         assert abs(tag_ms - heard_ms) <= 20
     ends = [chaps[f"chp{i}"].end_time for i in range(3)]
@@ -389,7 +389,7 @@ def test_a_changed_section_re_masters_only_its_part(tmp_path: Path, monkeypatch:
     assert len(after) == 4 and all(after[path] == data for path, data in before.items())
     mp3 = episode.audio.read_bytes()
     # the parts left alone are in the new MP3 frame for frame; the swapped section's old one is not
-    assert sorted(without_info(data)[0] in mp3 for data in before.values()) == [False, True, True]
+    assert sorted(Stream.parse(data).audio in mp3 for data in before.values()) == [False, True, True]
     decoded, _ = soundfile.read(episode.audio)
     heard = _section_starts(decoded, [500, 1200, 1500])
     assert all(abs(c.start_ms - h) <= 20 for c, h in zip(episode.chapters, heard, strict=True))
@@ -409,24 +409,6 @@ def test_a_damaged_part_is_mastered_again_to_the_same_bytes(tmp_path: Path,
     assert len(damaged.read_bytes()) > 1000
 
 
-def test_parts_decode_to_the_samples_their_frames_say(tmp_path: Path) -> None:
-    x = _tone(440, 1.5, RATE, 0.3)
-    encoded = tmp_path / "part.mp3"
-    soundfile.write(encoded, x, RATE, format="MP3", subtype="MPEG_LAYER_III", bitrate_mode="CONSTANT",
-                    compression_level=MixOptions().compression_level)  # as episodes are encoded
-    data = encoded.read_bytes()
-    assert sum(length for _, length in mpeg_frames(data)) == len(data)
-    audio, samples = without_info(data)
-    assert len(audio) < len(data)  # libsndfile writes an Info frame; a part laid in an episode has none
-    (tmp_path / "raw.mp3").write_bytes(audio)
-    raw, _ = soundfile.read(tmp_path / "raw.mp3")
-    assert len(raw) == samples >= len(x) + CODEC_DELAY
-    start = int(np.flatnonzero(np.abs(raw) > 0.1)[0])
-    assert abs(start - CODEC_DELAY) < 20  # the tone begins where the timeline puts it
-    with pytest.raises(ValueError, match="no MPEG"):
-        mpeg_frames(b"ID3" + data)
-
-
 def test_episodes_are_cut_at_section_breaks_only() -> None:
     from pipeline.mix.assemble import INTRO, OUTRO, Piece
 
@@ -441,3 +423,22 @@ def test_episodes_are_cut_at_section_breaks_only() -> None:
         [("a", 1), ("a", 2)],  # the break after section 1 is too short to hide a join
         [("b", 3), (OUTRO, -1)],  # the outro stays with the speech
     ]
+
+
+def test_a_silent_section_is_kept_as_it_is_and_a_silent_episode_refused(tmp_path: Path) -> None:
+    import dataclasses
+
+    script, rendered = _make(tmp_path, THREE_PARTS)
+    hush = tmp_path / "hush.wav"  # what an engine gives for a line with nothing to pronounce
+    soundfile.write(hush, np.zeros(1, dtype=np.float32), 22050)
+    quiet = [dataclasses.replace(seg, audio=hush, sample_rate=22050, frames=1) if seg.section == 1 else seg
+             for seg in rendered]
+    episode = _master(tmp_path, script, quiet)
+    assert episode.loudness_lufs == pytest.approx(-16.0, abs=0.5)
+    decoded, _ = soundfile.read(episode.audio)
+    two = episode.chapters[1]
+    assert np.abs(decoded[_frames(two.start_ms): _frames(two.end_ms) - _frames(20)]).max() < 1e-3
+    silent = [dataclasses.replace(seg, audio=hush, sample_rate=22050, frames=1) for seg in rendered]
+    with pytest.raises(EssaycastError, match="the episode is silent"):
+        master(script, silent, tmp_path / "silent.mp3", base_dir=tmp_path)
+    assert not (tmp_path / "silent.mp3").exists()

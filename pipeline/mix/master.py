@@ -34,6 +34,7 @@ import datetime
 import hashlib
 import itertools
 import json
+import math
 import os
 import shutil
 import threading
@@ -503,8 +504,11 @@ def _master_parts(
                 found[i] = cache.put(keys[i], made) if cache else made
         finally:
             pool.shutdown(cancel_futures=True)
+    made = [part for part in found if part is not None]
+    if not any(math.isfinite(part.measured.lufs) for part in made):
+        raise EssaycastError("the episode is silent", hint="check the rendered voices")
     tally.finish()
-    return [part for part in found if part is not None]
+    return made
 
 
 def _master_part(
@@ -525,6 +529,14 @@ def _master_part(
     voice, mp3 = work / "voice.w64", work / "part.mp3"
     timeline = assemble(pieces, voice, options.rate, options.fade_ms, on_piece=partial(report, "assembling"))
     mix = partial(_mixdown, voice, timeline, _bed(script, inputs, timeline, options))
+    if not any(map(math.isfinite, timeline.loudness.values())):
+        # A section of nothing but silence (a segment with nothing to pronounce) has no level to set.
+        from pipeline.mix.loudness import measure_file
+
+        unity = dict.fromkeys(timeline.loudness, 1.0)
+        _write_audio(partial(mix, unity), timeline, mp3, master_path, options, 0.0, options.ceiling_dbtp,
+                     encoder_gain, report)
+        return MasteredPart(mp3, timeline.frames, timeline.spans, measure_file(mp3))
     levels = balance(mix, timeline, options.target_lufs, options.ceiling_dbtp - FIRST_MARGIN_DB,
                      partial(report, "mixing"))
     measured = _encode(partial(mix, levels.groups), timeline, mp3, master_path, options, report, levels,
@@ -533,24 +545,15 @@ def _master_part(
 
 
 def _lay_out(parts: Sequence[MasteredPart], pieces: Sequence[Piece], mp3: Path, rate: int) -> Timeline:
-    """Write the parts' MPEG frames end to end into ``mp3``; return where every piece is heard in it.
-
-    One part is copied whole, Info frame included, so players trim the codec delay as always.
-    """
+    """Join the parts' MP3s into ``mp3``; return where every piece is heard in it."""
     from pipeline.mix.assemble import Span, Timeline
-    from pipeline.mix.parts import CODEC_DELAY, without_info
+    from pipeline.mix.mpeg import Stream, join
 
-    if len(parts) == 1:
-        shutil.copyfile(parts[0].mp3, mp3)
-        offsets, frames = [0], parts[0].frames
-    else:
-        offsets, frames = [], 0
-        with open(mp3, "wb") as sink:
-            for part in parts:
-                data, decoded = without_info(part.mp3.read_bytes())
-                sink.write(data)
-                offsets.append(frames + CODEC_DELAY)
-                frames += decoded
+    try:
+        data, offsets, frames = join([Stream.parse(part.mp3.read_bytes()) for part in parts])
+    except ValueError as exc:  # libsndfile always writes what join needs; a damaged part fails here
+        raise EssaycastError(f"cannot join the mastered parts: {exc}", hint="render again") from None
+    mp3.write_bytes(data)
     placed = [(span, offset) for part, offset in zip(parts, offsets, strict=True) for span in part.spans]
     spans = tuple(Span(span.start + offset, span.end + offset, piece.group, piece.section, piece.index)
                   for (span, offset), piece in zip(placed, pieces, strict=True))

@@ -4,14 +4,8 @@ An episode without a music bed is cut into parts at section breaks long enough t
 (`CUT_PAUSE_MS`). Each part is levelled, limited, encoded and verified on its own (``master`` does
 that) and stored in the part cache under a key naming everything that shapes it: its pieces' audio
 files, speakers and pauses, and the loudness, ceiling, bitrate, rate and fades. The episode's MP3
-is the parts' MPEG frames laid end to end, which is a valid MP3 stream: the bit reservoir never
-reaches back past a part's first frame, and the frames meet in silence.
-
-A single encoding starts with the encoder's and the decoder's delay (`CODEC_DELAY` frames) and ends
-padded to a whole MPEG frame; libsndfile records both in a LAME "Info" frame so decoders trim them.
-Each part's Info frame would describe that part alone, so a multi-part episode keeps none: its
-parts decode with that delay and padding as a few tens of milliseconds of extra silence inside a
-section break, and the timeline places every piece where it is heard in the MP3.
+is the parts' MPEG frames joined behind one Info frame (``mpeg.join``), so changing one section
+re-masters one part, and every section is levelled to the target on its own.
 """
 
 from __future__ import annotations
@@ -37,15 +31,6 @@ if TYPE_CHECKING:
 CUT_PAUSE_MS = 200
 """A section break at least this long may separate two parts: the MPEG frames on both sides of the
 join then hold nothing but silence, so the decoder's overlap across it adds nothing audible."""
-FRAME_SAMPLES = 1152
-"""Samples per MPEG-1 Layer III frame."""
-CODEC_DELAY = 576 + 529
-"""Frames of silence before a part's audio when it is decoded without its Info frame: LAME's encoder
-delay plus the decoder's synthesis filterbank delay (what gapless players trim)."""
-BITRATES_KBPS: tuple[int, ...] = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-"""MPEG-1 Layer III bitrate of each header bitrate index (0 = free format, which we never write)."""
-RATES: tuple[int, ...] = (44100, 48000, 32000)
-"""MPEG-1 sample rate of each header rate index."""
 PART_FORMAT = 1
 """Version of how a part is mastered and stored; part of every key."""
 
@@ -92,39 +77,6 @@ def part_key(pieces: Sequence[Piece], settings: dict[str, object]) -> str:
         "pieces": [[source(piece.source), piece.group, piece.pause_ms] for piece in pieces],
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def mpeg_frames(data: bytes) -> list[tuple[int, int]]:
-    """(offset, length) of every MPEG-1 Layer III frame in ``data``, which must start with one and
-    hold nothing else (what libsndfile writes); ValueError otherwise."""
-    frames, offset = [], 0
-    while offset < len(data):
-        header = int.from_bytes(data[offset: offset + 4], "big")
-        # sync (11 bits), MPEG-1 (11), Layer III (01): the top 15 bits of every frame we write
-        if len(data) - offset < 4 or header >> 17 != 0b111111111111101:
-            raise ValueError(f"no MPEG-1 Layer III frame at byte {offset}")
-        bitrate = BITRATES_KBPS[(header >> 12) & 0xF] * 1000
-        rate_index = (header >> 10) & 0x3
-        if not bitrate or rate_index == 3:
-            raise ValueError(f"unsupported frame header at byte {offset}")
-        length = 144 * bitrate // RATES[rate_index] + ((header >> 9) & 1)
-        frames.append((offset, length))
-        offset += length
-    return frames
-
-
-def without_info(data: bytes) -> tuple[bytes, int]:
-    """An encoded part's MPEG frames without its Info frame, and how many samples they decode to."""
-    frames = mpeg_frames(data)
-    if frames and _is_info_frame(data[: frames[0][1]]):
-        frames = frames[1:]
-    return data[frames[0][0] if frames else len(data):], len(frames) * FRAME_SAMPLES
-
-
-def _is_info_frame(frame: bytes) -> bool:
-    """Whether ``frame`` is a Xing/Info header frame (its tag follows the 4-byte header and the side
-    information: 17 bytes for MPEG-1 mono, 32 for stereo)."""
-    return any(frame[4 + side: 8 + side] in (b"Info", b"Xing") for side in (17, 32))
 
 
 @dataclass(frozen=True)
