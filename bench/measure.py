@@ -43,6 +43,8 @@ class Run:
     """Peak of the PSS summed over the command and all its descendants, sampled every `SAMPLE_S`."""
     stdout: str
     """What it printed on standard output."""
+    cpu_s: float = 0.0
+    """CPU time (user + system) of the command and the descendants it waited for."""
 
 
 def _children() -> dict[int, list[int]]:
@@ -128,7 +130,8 @@ def run(
     if process.returncode not in accept:
         tail = log.read_text(errors="replace")[-2000:] if log else ""
         raise CommandFailed(f"{' '.join(command)} exited {process.returncode}\n{tail}")
-    return Run(tuple(command), wall, usage.ru_maxrss / 1024, sampler.peak_kb / 1024, stdout)
+    return Run(tuple(command), wall, usage.ru_maxrss / 1024, sampler.peak_kb / 1024, stdout,
+               usage.ru_utime + usage.ru_stime)
 
 
 @dataclass(frozen=True)

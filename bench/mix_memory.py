@@ -1,9 +1,11 @@
 """Peak memory of mastering a synthetic episode: it must not grow with the episode's length.
 
-Usage: ``python bench/mix_memory.py [MINUTES ...]`` (default: 10 120). Each length is mastered in a
-fresh process (two voices at 22.05/24 kHz, noise-modulated "speech" segments of 3–9 s with
-pauses, an intro and a ducked music bed) and one JSON line is printed per length: minutes, peak
-RSS in MB, wall seconds, measured LUFS and dBTP.
+Usage: ``python bench/mix_memory.py [--no-bed] [MINUTES ...]`` (default: 10 120). Each length is
+mastered in a fresh process (two voices at 22.05/24 kHz, noise-modulated "speech" segments of 3–9 s
+with pauses, sections of 40 segments, an intro and a ducked music bed) and one JSON line is printed
+per length: minutes, peak RSS in MB, wall seconds, measured LUFS and dBTP, sections. With the bed the
+episode is mastered as one part; ``--no-bed`` leaves it out, so the episode is mastered in parts
+(one per section, side by side) and joined.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def _speechlike(seconds: float, rate: int, seed: int) -> np.ndarray:
     return (0.3 * syllables * voiced).astype(np.float32)
 
 
-def run_one(minutes: float, work: Path) -> dict[str, float]:
+def run_one(minutes: float, work: Path, bed: bool) -> dict[str, float]:
     """Master a ``minutes``-long synthetic episode in this process; return its measurements."""
     from pipeline.mix.master import MixOptions, master
     from pipeline.script.model import Audio, Cast, Pause, Script, Section, Segment
@@ -63,7 +65,7 @@ def run_one(minutes: float, work: Path) -> dict[str, float]:
         sections.append(Section(f"Part {len(sections) + 1}", tuple(segments)))
     script = Script(title="Memory bench", sections=tuple(sections),
                     cast=Cast({"narrator": "joe", "samantha": "samantha"}),
-                    audio=Audio(intro="intro.wav", bed="bed.wav"))
+                    audio=Audio(intro="intro.wav", bed="bed.wav" if bed else ""))
     start = time.perf_counter()
     episode = master(script, rendered, work / "out" / "bench.mp3", MixOptions(), base_dir=work)
     return {
@@ -72,16 +74,18 @@ def run_one(minutes: float, work: Path) -> dict[str, float]:
         "seconds": round(time.perf_counter() - start, 1),
         "lufs": episode.loudness_lufs,
         "dbtp": episode.true_peak_dbtp,
+        "sections": len(sections),
     }
 
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--one"]:
         with tempfile.TemporaryDirectory() as work:
-            print(json.dumps(run_one(float(argv[1]), Path(work))), flush=True)
+            print(json.dumps(run_one(float(argv[1]), Path(work), bed=argv[2:] != ["--no-bed"])), flush=True)
         return
-    for minutes in argv or ["10", "120"]:
-        subprocess.run([sys.executable, __file__, "--one", minutes], check=True)
+    flags = [arg for arg in argv if arg == "--no-bed"]
+    for minutes in [arg for arg in argv if arg != "--no-bed"] or ["10", "120"]:
+        subprocess.run([sys.executable, __file__, "--one", minutes, *flags], check=True)
 
 
 if __name__ == "__main__":

@@ -223,11 +223,16 @@ class Bench:
                    env, self.log("check"), accept=(0, 1))
         return done, json.loads(done.stdout)
 
-    def mix_memory(self, minutes: tuple[float, ...]) -> list[dict[str, float]]:
-        """bench/mix_memory.py's synthetic mastering, one fresh process per length."""
-        done = run([sys.executable, str(BENCH / "mix_memory.py"), *(f"{m:g}" for m in minutes)],
-                   self.work, self.environment(self.work / "mix-cache"), self.log("mix-memory"))
-        return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    def mix_memory(self, minutes: tuple[float, ...]) -> dict[str, list[dict[str, float]]]:
+        """bench/mix_memory.py's synthetic mastering, one fresh process per length: with a music
+        bed (mastered as one part) and without (mastered in parts)."""
+        out = {}
+        for label, flags in MIX_VARIANTS.items():
+            command = [sys.executable, str(BENCH / "mix_memory.py"), *flags, *(f"{m:g}" for m in minutes)]
+            done = run(command, self.work, self.environment(self.work / "mix-cache"),
+                       self.log(f"mix-memory{''.join(flags)}"))
+            out[label] = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        return out
 
 
 def swap_voice(cwd: Path) -> str:
@@ -256,13 +261,14 @@ def _seconds(values: Sequence[float]) -> str:
 
 
 def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: Measured | None,
-            mixes: list[dict[str, float]]) -> list[Figure]:
+            mixes: dict[str, list[dict[str, float]]]) -> list[Figure]:
     """The benchmark figures from the measured runs."""
     make = [r.make.run.wall_s for r in reps]
     raw = [r.raw.wall_s for r in reps]
     swap = [r.swap.run.wall_s for r in reps]
     warm = [r.warm.run.wall_s for r in reps]
     synthesis = [r.make.phases.get("synthesis", 0.0) for r in reps]
+    make_cpu, raw_cpu = [r.make.run.cpu_s for r in reps], [r.raw.cpu_s for r in reps]
     episode_s = mp3_seconds(reps[0].episode)
     n = f"median of {len(reps)}" if len(reps) > 1 else "1 run"
     total, _, swapped = reps[0].swap.segments
@@ -276,6 +282,9 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
         Figure("1b. synthesis stage ÷ raw Piper", median(synthesis) / median(raw), "×", None,
                f"the cold make's synthesis {_seconds(synthesis)} s (all cores, one worker each) vs raw "
                f"Piper {_seconds(raw)} s on the same text"),
+        Figure("1c. CPU time, cold `make` ÷ raw Piper", median(make_cpu) / median(raw_cpu), "×", None,
+               f"make {_seconds(make_cpu)} CPU-s, raw Piper {_seconds(raw_cpu)} CPU-s: on {os.cpu_count()} "
+               f"cores the make cannot take less than {median(make_cpu) / (os.cpu_count() or 1):.1f} s"),
         Figure("2. voice swap ÷ cold make", median(swap) / median(make), "×", TARGETS["swap"],
                f"{_seconds(swap)} s; section {SWAP_SECTION} narrator → {swapped_to}: {swapped} of {total} "
                "segments synthesized"),
@@ -297,17 +306,24 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
     else:
         out.append(Figure("4. peak RSS of the make (largest process)", seed_rss, " MB", None,
                           f"all processes (PSS): {seed_pss:.0f} MB"))
-    if len(mixes) >= 2:
-        short, longest = mixes[0], mixes[-1]
-        out.append(Figure(f"4c. mastering {longest['minutes']:g} min ÷ {short['minutes']:g} min, peak RSS",
-                          longest["peak_rss_mb"] / short["peak_rss_mb"], "×", TARGETS["memory"],
+    for number, (label, runs) in zip("cd", mixes.items(), strict=False):
+        if len(runs) < 2:
+            continue
+        short, longest = runs[0], runs[-1]
+        out.append(Figure(f"4{number}. mastering {longest['minutes']:g} min ÷ {short['minutes']:g} min, "
+                          f"peak RSS, {label}", longest["peak_rss_mb"] / short["peak_rss_mb"], "×",
+                          TARGETS["memory"],
                           f"{longest['peak_rss_mb']:.0f} MB vs {short['peak_rss_mb']:.0f} MB; "
                           f"{longest['seconds']:.0f} s vs {short['seconds']:.0f} s (synthetic speech, "
+                          f"{longest['sections']:.0f} vs {short['sections']:.0f} sections, "
                           "bench/mix_memory.py)"))
     out.append(Figure("5. `essaycast --help`", median(help_times), " s", TARGETS["startup"],
                       f"median of {len(help_times)}: {', '.join(f'{t:.2f}' for t in help_times)} s"))
     return out
 
+
+MIX_VARIANTS: dict[str, tuple[str, ...]] = {"music bed, one part": (), "no bed, in parts": ("--no-bed",)}
+"""bench/mix_memory.py's two ways of mastering: figure 4c and 4d."""
 
 STAGES = ("drafting", "synthesis", "mastering", "publishing")
 """Top-level phases of a command (bench/phases.py); the rest of its wall time is start-up and glue."""
@@ -426,7 +442,7 @@ def measure_all(plan: Plan, work: Path) -> str:
     long = bench.long_make(reps[0].script, plan.long_times) if plan.long_times else None
     if long is not None:
         print(f"  {plan.long_times}× make: {long.run.wall_s:.1f} s, {long.run.max_rss_mb:.0f} MB", flush=True)
-    mixes = bench.mix_memory(plan.mix_minutes) if plan.mix_minutes else []
+    mixes = bench.mix_memory(plan.mix_minutes) if plan.mix_minutes else {}
     columns = {"cold make": [r.make for r in reps], "voice swap": [r.swap for r in reps],
                "warm render": [r.warm for r in reps]}
     if long is not None:

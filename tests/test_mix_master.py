@@ -389,7 +389,8 @@ def test_a_changed_section_re_masters_only_its_part(tmp_path: Path, monkeypatch:
     assert len(after) == 4 and all(after[path] == data for path, data in before.items())
     mp3 = episode.audio.read_bytes()
     # the parts left alone are in the new MP3 frame for frame; the swapped section's old one is not
-    assert sorted(Stream.parse(data).audio in mp3 for data in before.values()) == [False, True, True]
+    kept = [data[len(Stream.open(path).info):] in mp3 for path, data in before.items()]
+    assert sorted(kept) == [False, True, True]
     decoded, _ = soundfile.read(episode.audio)
     heard = _section_starts(decoded, [500, 1200, 1500])
     assert all(abs(c.start_ms - h) <= 20 for c, h in zip(episode.chapters, heard, strict=True))

@@ -12,16 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.mix.master import MixOptions
-from pipeline.mix.mpeg import Stream, crc16, crc16_combine, join, mpeg_frames
+from pipeline.mix.mpeg import Stream, crc16, crc16_combine, frame_sizes, join
 
 RATE = 44100
 
 
-def _encoded(tmp_path: Path, name: str, x: np.ndarray) -> bytes:
+def _encoded(tmp_path: Path, name: str, x: np.ndarray) -> Path:
     path = tmp_path / f"{name}.mp3"
     soundfile.write(path, x, RATE, format="MP3", subtype="MPEG_LAYER_III", bitrate_mode="CONSTANT",
                     compression_level=MixOptions().compression_level)  # as episodes are encoded
-    return path.read_bytes()
+    return path
 
 
 def _burst(seconds: float, at: float, hz: float) -> np.ndarray:
@@ -46,19 +46,20 @@ def _bitwise_crc16(data: bytes) -> int:
 def joined(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, list[Stream], list[int], int, Path]:
     tmp_path = tmp_path_factory.mktemp("mpeg")
     parts = [_burst(1.0, 0.2, 500), _burst(1.37, 0.5, 1000), _burst(0.81, 0.1, 1500)]
-    streams = [Stream.parse(_encoded(tmp_path, f"p{i}", x)) for i, x in enumerate(parts)]
-    data, offsets, total = join(streams)
-    (tmp_path / "joined.mp3").write_bytes(data)
-    return data, streams, offsets, total, tmp_path / "joined.mp3"
+    streams = [Stream.open(_encoded(tmp_path, f"p{i}", x)) for i, x in enumerate(parts)]
+    with open(tmp_path / "joined.mp3", "wb") as sink:
+        offsets, total = join(streams, sink)
+    return (tmp_path / "joined.mp3").read_bytes(), streams, offsets, total, tmp_path / "joined.mp3"
 
 
 def test_a_part_decodes_to_exactly_what_was_encoded(tmp_path: Path) -> None:
     x = _burst(1.5, 0.4, 440)
-    data = _encoded(tmp_path, "one", x)
-    stream = Stream.parse(data)
-    assert sum(length for _, length in mpeg_frames(data)) == len(data)
+    path = _encoded(tmp_path, "one", x)
+    stream = Stream.open(path)
+    data = path.read_bytes()
+    assert len(stream.info) + sum(stream.frame_sizes) == len(data)
     assert stream.samples == len(x) and stream.delay == 576
-    assert stream.music_crc == _bitwise_crc16(stream.audio)
+    assert stream.music_crc == _bitwise_crc16(data[len(stream.info):])
     decoded, _ = soundfile.read(tmp_path / "one.mp3")
     assert len(decoded) == len(x)
 
@@ -76,13 +77,13 @@ def test_joined_parts_decode_gaplessly_where_the_offsets_say(joined) -> None:
 
 
 def test_the_info_frame_describes_the_whole_stream(joined) -> None:
-    data, streams, _, _, _ = joined
-    whole = Stream.parse(data)
+    data, streams, _, _, path = joined
+    whole = Stream.open(path)
     frames, length = struct.unpack_from(">II", whole.info, whole.xing + 8)
     assert frames == len(whole.frame_sizes) == sum(len(s.frame_sizes) for s in streams)
     assert length == len(data) == struct.unpack_from(">I", whole.info, whole.lame + 28)[0]
     assert whole.delay == streams[0].delay and whole.padding == streams[-1].padding
-    assert whole.music_crc == _bitwise_crc16(whole.audio)
+    assert whole.music_crc == _bitwise_crc16(data[len(whole.info):])
     tag_crc = struct.unpack_from(">H", whole.info, whole.lame + 34)[0]
     assert tag_crc == _bitwise_crc16(whole.info[: whole.lame + 34])
     toc = whole.info[whole.xing + 16: whole.xing + 116]
@@ -98,12 +99,19 @@ def test_crcs_combine_as_if_computed_over_both(a: bytes, b: bytes) -> None:
     (b"ID3\x04", "no MPEG-1 Layer III frame"),
     (b"", "no MPEG frames"),
 ])
-def test_what_is_not_an_mp3_of_ours_is_refused(data: bytes, message: str) -> None:
+def test_what_is_not_an_mp3_of_ours_is_refused(tmp_path: Path, data: bytes, message: str) -> None:
+    (tmp_path / "x.mp3").write_bytes(data)
     with pytest.raises(ValueError, match=message):
-        Stream.parse(data)
+        Stream.open(tmp_path / "x.mp3")
 
 
-def test_a_stream_without_info_frame_is_refused(tmp_path: Path) -> None:
-    data = _encoded(tmp_path, "x", _burst(0.5, 0.1, 300))
+def test_a_stream_without_info_frame_or_cut_short_is_refused(tmp_path: Path) -> None:
+    data = _encoded(tmp_path, "x", _burst(0.5, 0.1, 300)).read_bytes()
+    with open(tmp_path / "x.mp3", "rb") as fh:
+        first = frame_sizes(fh)[0]
+    (tmp_path / "bare.mp3").write_bytes(data[first:])
     with pytest.raises(ValueError, match="not an Info frame"):
-        Stream.parse(data[mpeg_frames(data)[0][1]:])
+        Stream.open(tmp_path / "bare.mp3")
+    (tmp_path / "short.mp3").write_bytes(data[:-10])
+    with pytest.raises(ValueError, match="cut short"):
+        Stream.open(tmp_path / "short.mp3")

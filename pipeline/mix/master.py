@@ -550,10 +550,11 @@ def _lay_out(parts: Sequence[MasteredPart], pieces: Sequence[Piece], mp3: Path, 
     from pipeline.mix.mpeg import Stream, join
 
     try:
-        data, offsets, frames = join([Stream.parse(part.mp3.read_bytes()) for part in parts])
+        streams = [Stream.open(part.mp3) for part in parts]
     except ValueError as exc:  # libsndfile always writes what join needs; a damaged part fails here
         raise EssaycastError(f"cannot join the mastered parts: {exc}", hint="render again") from None
-    mp3.write_bytes(data)
+    with open(mp3, "wb") as sink:
+        offsets, frames = join(streams, sink)
     placed = [(span, offset) for part, offset in zip(parts, offsets, strict=True) for span in part.spans]
     spans = tuple(Span(span.start + offset, span.end + offset, piece.group, piece.section, piece.index)
                   for (span, offset), piece in zip(placed, pieces, strict=True))

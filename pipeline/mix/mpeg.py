@@ -16,9 +16,15 @@ stream's first frame.
 from __future__ import annotations
 
 import functools
+import itertools
+import os
+import shutil
 import struct
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 FRAME_SAMPLES = 1152
 """Samples per MPEG-1 Layer III frame."""
@@ -30,39 +36,46 @@ XING_FIELDS = 0x7
 """Xing flags the Info frame must have for ``join``: frame count, byte count and seek table."""
 TOC_ENTRIES = 100
 """Seek table entries: the byte position (in 256ths of the file) at each per cent of the duration."""
+COPY_BLOCK = 1 << 20
+"""Bytes copied at a time when joining."""
 LAME_MUSIC_LENGTH, LAME_MUSIC_CRC, LAME_TAG_CRC, LAME_DELAY = 28, 32, 34, 21
 """Offsets of fields in LAME's tag: bytes of the stream, CRC of its audio frames, CRC of the Info
 frame up to that point, and the 12-bit encoder delay and padding."""
 
 
-def mpeg_frames(data: bytes) -> list[tuple[int, int]]:
-    """(offset, length) of every MPEG-1 Layer III frame in ``data``, which must start with one and
-    hold nothing else (what libsndfile writes); ValueError otherwise."""
-    frames, offset = [], 0
-    while offset < len(data):
-        header = int.from_bytes(data[offset: offset + 4], "big")
+def frame_sizes(fh: BinaryIO) -> array[int]:
+    """Length in bytes of every MPEG-1 Layer III frame from ``fh``'s position to its end, which must
+    hold nothing but such frames (what libsndfile writes); ValueError otherwise. Only the 4-byte
+    headers are read, so a two-hour stream costs no memory."""
+    sizes: array[int] = array("H")
+    start = offset = fh.tell()
+    end = fh.seek(0, os.SEEK_END)
+    while offset < end:
+        fh.seek(offset)
+        header = int.from_bytes(fh.read(4), "big")
         # 11 sync bits, MPEG-1 (11), Layer III (01): the top 15 bits of every frame we write
-        if len(data) - offset < 4 or header >> 17 != 0b111111111111101:
-            raise ValueError(f"no MPEG-1 Layer III frame at byte {offset}")
+        if end - offset < 4 or header >> 17 != 0b111111111111101:
+            raise ValueError(f"no MPEG-1 Layer III frame at byte {offset - start}")
         bitrate = BITRATES_KBPS[(header >> 12) & 0xF] * 1000
         rate_index = (header >> 10) & 0x3
         if not bitrate or rate_index == 3:
-            raise ValueError(f"unsupported frame header at byte {offset}")
-        length = 144 * bitrate // RATES[rate_index] + ((header >> 9) & 1)
-        frames.append((offset, length))
-        offset += length
-    return frames
+            raise ValueError(f"unsupported frame header at byte {offset - start}")
+        sizes.append(144 * bitrate // RATES[rate_index] + ((header >> 9) & 1))
+        offset += sizes[-1]
+    if offset > end:
+        raise ValueError("the last frame is cut short")
+    return sizes
 
 
 @dataclass(frozen=True)
 class Stream:
-    """One encoded MP3: its Info frame, its audio frames and what LAME's tag says of them."""
+    """One encoded MP3 file: its Info frame, the sizes of its audio frames and what LAME's tag says."""
 
+    path: Path
+    """The file."""
     info: bytes
-    """The Info frame."""
-    audio: bytes
-    """The audio frames."""
-    frame_sizes: tuple[int, ...]
+    """The Info frame (the audio frames follow it)."""
+    frame_sizes: array[int]
     """Length in bytes of each audio frame."""
     xing: int
     """Where the Xing/Info tag starts in ``info``."""
@@ -73,15 +86,17 @@ class Stream:
     padding: int
     """Samples after the last encoded one, up to the end of the last frame."""
     music_crc: int
-    """CRC-16 of ``audio``."""
+    """CRC-16 of the audio frames."""
 
     @classmethod
-    def parse(cls, data: bytes) -> Stream:
-        """Split an MP3 as libsndfile writes it; ValueError if it has no Info frame with LAME's tag."""
-        frames = mpeg_frames(data)
-        if not frames:
-            raise ValueError("no MPEG frames")
-        info = data[: frames[0][1]]
+    def open(cls, path: Path) -> Stream:
+        """Read an MP3 as libsndfile writes it; ValueError if it has no Info frame with LAME's tag."""
+        with open(path, "rb") as fh:
+            sizes = frame_sizes(fh)
+            if not sizes:
+                raise ValueError("no MPEG frames")
+            fh.seek(0)
+            info = fh.read(sizes[0])
         mono = (info[3] >> 6) == 3
         xing = 4 + (17 if mono else 32)  # after the header and the side information
         if info[xing: xing + 4] not in (b"Info", b"Xing"):
@@ -93,8 +108,8 @@ class Stream:
         if info[lame: lame + 4] != b"LAME":
             raise ValueError("the Info frame has no LAME tag")
         a, b, c = info[lame + LAME_DELAY: lame + LAME_DELAY + 3]
-        return cls(info=info, audio=data[frames[0][1]:], frame_sizes=tuple(size for _, size in frames[1:]),
-                   xing=xing, lame=lame, delay=(a << 4) | (b >> 4), padding=((b & 0xF) << 8) | c,
+        return cls(path=Path(path), info=info, frame_sizes=sizes[1:], xing=xing, lame=lame,
+                   delay=(a << 4) | (b >> 4), padding=((b & 0xF) << 8) | c,
                    music_crc=struct.unpack_from(">H", info, lame + LAME_MUSIC_CRC)[0])
 
     @property
@@ -103,33 +118,46 @@ class Stream:
         return len(self.frame_sizes) * FRAME_SAMPLES - self.delay - self.padding
 
 
-def join(streams: Sequence[Stream]) -> tuple[bytes, list[int], int]:
-    """One MP3 of ``streams`` in order; where each stream's first sample is heard in it and how many
-    samples it has, both as a gapless decoder gives them (the first stream's Info frame, rewritten,
-    describes the whole)."""
+def join(streams: Sequence[Stream], sink: BinaryIO) -> tuple[list[int], int]:
+    """Write one MP3 of ``streams`` in order to ``sink``; return where each stream's first sample is
+    heard in it and how many samples it has, both as a gapless decoder gives them. The first
+    stream's Info frame, rewritten, describes the whole; the audio is copied a block at a time."""
     first, last = streams[0], streams[-1]
     offsets, heard = [], -first.delay
     for stream in streams:
         offsets.append(heard + stream.delay)
         heard += len(stream.frame_sizes) * FRAME_SAMPLES
-    total = heard - last.padding
-    sizes = [size for stream in streams for size in stream.frame_sizes]
+    frames = sum(len(stream.frame_sizes) for stream in streams)
+    audio = sum(sum(stream.frame_sizes) for stream in streams)
     info = bytearray(first.info)
-    length = len(info) + sum(sizes)
-    struct.pack_into(">II", info, first.xing + 8, len(sizes), length)
-    starts = [0]  # where each audio frame starts, after the Info frame (as LAME counts them)
-    for size in sizes[:-1]:
-        starts.append(starts[-1] + size)
-    for i in range(TOC_ENTRIES):
-        info[first.xing + 16 + i] = min(255, 256 * starts[i * len(sizes) // TOC_ENTRIES] // length)
+    length = len(info) + audio
+    struct.pack_into(">II", info, first.xing + 8, frames, length)
+    info[first.xing + 16: first.xing + 16 + TOC_ENTRIES] = _seek_table(streams, frames, length)
     delay_padding = (first.delay << 12) | last.padding
     info[first.lame + LAME_DELAY: first.lame + LAME_DELAY + 3] = delay_padding.to_bytes(3, "big")
     music_crc = 0
     for stream in streams:
-        music_crc = crc16_combine(music_crc, stream.music_crc, len(stream.audio))
+        music_crc = crc16_combine(music_crc, stream.music_crc, sum(stream.frame_sizes))
     struct.pack_into(">IH", info, first.lame + LAME_MUSIC_LENGTH, length, music_crc)
     struct.pack_into(">H", info, first.lame + LAME_TAG_CRC, crc16(bytes(info[: first.lame + LAME_TAG_CRC])))
-    return bytes(info) + b"".join(stream.audio for stream in streams), offsets, total
+    sink.write(info)
+    for stream in streams:
+        with open(stream.path, "rb") as fh:
+            fh.seek(len(stream.info))
+            shutil.copyfileobj(fh, sink, COPY_BLOCK)
+    return offsets, heard - last.padding
+
+
+def _seek_table(streams: Sequence[Stream], frames: int, length: int) -> bytes:
+    """The Xing seek table: at each per cent of the frames, where that frame starts after the Info
+    frame (as LAME counts), in 256ths of the whole stream."""
+    wanted = [i * frames // TOC_ENTRIES for i in range(TOC_ENTRIES)]
+    table, position = bytearray(), 0
+    for frame, size in enumerate(itertools.chain.from_iterable(stream.frame_sizes for stream in streams)):
+        while len(table) < TOC_ENTRIES and wanted[len(table)] == frame:
+            table.append(min(255, 256 * position // length))
+        position += size
+    return bytes(table)
 
 
 @functools.cache

@@ -105,7 +105,7 @@ class PartCache:
         mp3, sidecar = self._paths(key)
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            if meta["sha256"] != hashlib.sha256(mp3.read_bytes()).hexdigest():
+            if meta["sha256"] != _sha256(mp3):
                 return None
             measured = Measurement(float(meta["lufs"]), float(meta["dbtp"]),
                                    np.asarray(meta["steps"], dtype=np.float64), int(meta["step"]))
@@ -119,13 +119,18 @@ class PartCache:
         mp3, sidecar = self._paths(key)
         with atomic_path(mp3) as tmp:
             shutil.copyfile(part.mp3, tmp)
-            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+            digest = _sha256(tmp)
         measured = part.measured
         meta = {"sha256": digest, "frames": part.frames, "lufs": measured.lufs, "dbtp": measured.dbtp,
                 "step": measured.step, "steps": measured.steps.tolist(),
                 "spans": [[span.start, span.end, span.group] for span in part.spans]}
         write_text(sidecar, json.dumps(meta) + "\n")
         return MasteredPart(mp3, part.frames, part.spans, measured)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def steps_of(parts: Sequence[MasteredPart]) -> np.ndarray:
