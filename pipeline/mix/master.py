@@ -203,7 +203,7 @@ def master(
         tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
         work = stack.enter_context(scratch_dir(out, "mix"))
         pieces = _pieces(script, segments, inputs)
-        parts = _master_parts(script, pieces, options, inputs, tmp.get("master"), work, report)
+        parts = _master_parts(_Episode(script, options, inputs, tmp.get("master")), pieces, work, report)
         timeline = _lay_out(parts, pieces, mp3, options.rate)
         if len(parts) == 1:
             loudness, true_peak = parts[0].measured.lufs, parts[0].measured.dbtp
@@ -470,14 +470,22 @@ def _write_block(sinks: Sequence[tuple[soundfile.SoundFile, float]], block: np.n
         sink.write(block * factor)
 
 
+@dataclass(frozen=True)
+class _Episode:
+    """What every part of one episode is mastered with."""
+
+    script: Script
+    """The script (its audio settings place the music bed)."""
+    options: MixOptions
+    """Mixing options."""
+    inputs: _Inputs
+    """Intro, outro, bed and cover files."""
+    master_path: Path | None
+    """Where the lossless master goes (the temporary), if one is wanted."""
+
+
 def _master_parts(
-    script: Script,
-    pieces: Sequence[Piece],
-    options: MixOptions,
-    inputs: _Inputs,
-    master_path: Path | None,
-    work: Path,
-    report: Progress,
+    episode: _Episode, pieces: Sequence[Piece], work: Path, report: Progress
 ) -> list[MasteredPart]:
     """Every part of the episode (see `pipeline.mix.parts`), from the part cache or mastered now,
     side by side on as many threads as there are cores (the encoder and numpy let go of the GIL)."""
@@ -485,20 +493,20 @@ def _master_parts(
 
     # A music bed runs on under the section breaks, and the lossless master is one continuous file
     # (the cache keeps no PCM): such episodes are mastered in one piece, every time.
-    whole = inputs.bed is not None or master_path is not None
+    whole = episode.inputs.bed is not None or episode.master_path is not None
     parts = [tuple(pieces)] if whole else split(pieces)
     cache = None if whole else PartCache.default()
-    settings = {name: getattr(options, name) for name in PART_OPTIONS}
+    settings = {name: getattr(episode.options, name) for name in PART_OPTIONS}
     keys = [part_key(part, settings) for part in parts]
     found: list[MasteredPart | None] = [cache.get(key) if cache else None for key in keys]
     todo = [i for i, part in enumerate(found) if part is None]
     tally = _Tally(report)
     if todo:
-        encoder_gain = _encoder_gain(work / "probe.mp3", options)
+        encoder_gain = _encoder_gain(work / "probe.mp3", episode.options)
         pool = ThreadPoolExecutor(min(len(todo), os.cpu_count() or 1), thread_name_prefix="part")
         try:
-            futures = {i: pool.submit(_master_part, script, parts[i], options, inputs, master_path,
-                                      work / f"part{i}", encoder_gain, tally.reporter(i)) for i in todo}
+            futures = {i: pool.submit(_master_part, episode, parts[i], work / f"part{i}", encoder_gain,
+                                      tally.reporter(i)) for i in todo}
             for i, future in futures.items():
                 made = future.result()
                 found[i] = cache.put(keys[i], made) if cache else made
@@ -512,23 +520,17 @@ def _master_parts(
 
 
 def _master_part(
-    script: Script,
-    pieces: Sequence[Piece],
-    options: MixOptions,
-    inputs: _Inputs,
-    master_path: Path | None,
-    work: Path,
-    encoder_gain: float,
-    report: Progress,
+    episode: _Episode, pieces: Sequence[Piece], work: Path, encoder_gain: float, report: Progress
 ) -> MasteredPart:
     """Assemble, level, limit, encode and verify one part in the folder ``work``."""
     from pipeline.mix.assemble import assemble
     from pipeline.mix.parts import MasteredPart
 
+    options, master_path = episode.options, episode.master_path
     work.mkdir()
     voice, mp3 = work / "voice.w64", work / "part.mp3"
     timeline = assemble(pieces, voice, options.rate, options.fade_ms, on_piece=partial(report, "assembling"))
-    mix = partial(_mixdown, voice, timeline, _bed(script, inputs, timeline, options))
+    mix = partial(_mixdown, voice, timeline, _bed(episode.script, episode.inputs, timeline, options))
     if not any(map(math.isfinite, timeline.loudness.values())):
         # A section of nothing but silence (a segment with nothing to pronounce) has no level to set.
         from pipeline.mix.loudness import measure_file
