@@ -443,3 +443,13 @@ def test_a_silent_section_is_kept_as_it_is_and_a_silent_episode_refused(tmp_path
     with pytest.raises(EssaycastError, match="the episode is silent"):
         master(script, silent, tmp_path / "silent.mp3", base_dir=tmp_path)
     assert not (tmp_path / "silent.mp3").exists()
+
+
+def test_progress_of_parts_mastered_side_by_side_never_goes_back(tmp_path: Path) -> None:
+    script, rendered = _make(tmp_path, THREE_PARTS)
+    seen: dict[str, list[float]] = {}
+    master(script, rendered, tmp_path / "ep.mp3", MixOptions(), base_dir=tmp_path,
+           on_progress=lambda phase, done, total: seen.setdefault(phase, []).append(done / total))
+    assert set(seen) == {"assembling", "mixing", "mastering", "verifying"}
+    for fractions in seen.values():
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0

@@ -500,7 +500,7 @@ def _master_parts(
     keys = [part_key(part, settings) for part in parts]
     found: list[MasteredPart | None] = [cache.get(key) if cache else None for key in keys]
     todo = [i for i, part in enumerate(found) if part is None]
-    tally = _Tally(report)
+    tally = _Tally(report, {i: len(parts[i]) for i in todo})
     if todo:
         encoder_gain = _encoder_gain(work / "probe.mp3", episode.options)
         pool = ThreadPoolExecutor(min(len(todo), os.cpu_count() or 1), thread_name_prefix="part")
@@ -564,30 +564,36 @@ def _lay_out(parts: Sequence[MasteredPart], pieces: Sequence[Piece], mp3: Path, 
 
 
 class _Tally:
-    """Progress of parts mastered side by side, summed over the parts per phase."""
+    """Progress of parts mastered side by side: per phase, the parts' fractions done, each weighted by
+    the part's number of pieces (known before any is assembled, so no bar ever goes back)."""
 
-    def __init__(self, report: Progress) -> None:
+    SCALE = 1000
+    """Reported totals: progress is in thousandths."""
+
+    def __init__(self, report: Progress, weights: Mapping[int, int]) -> None:
         self._report = report
+        self._weights = weights
         self._lock = threading.Lock()
-        self._counts: dict[str, dict[int, tuple[int, int]]] = {phase: {} for phase in PHASES}
+        self._done: dict[str, dict[int, float]] = {phase: {} for phase in PHASES}
 
     def reporter(self, part: int) -> Progress:
         """The progress callback of part number ``part``."""
 
         def on_progress(phase: str, done: int, total: int) -> None:
             with self._lock:
-                counts = self._counts[phase]
-                counts[part] = done, total
-                self._report(phase, sum(d for d, _ in counts.values()), sum(t for _, t in counts.values()))
+                fractions = self._done[phase]
+                # max: a second encoding of a part (rare) must not send the bar back
+                fractions[part] = max(fractions.get(part, 0.0), done / total if total else 1.0)
+                weighted = sum(self._weights[p] * f for p, f in fractions.items())
+                self._report(phase, round(self.SCALE * weighted / sum(self._weights.values())), self.SCALE)
 
         return on_progress
 
     def finish(self) -> None:
         """Report every phase done (parts from the cache had nothing to do)."""
         with self._lock:
-            for phase, counts in self._counts.items():
-                total = sum(t for _, t in counts.values()) or 1
-                self._report(phase, total, total)
+            for phase in PHASES:
+                self._report(phase, self.SCALE, self.SCALE)
 
 
 def _spoken_end(timeline: Timeline) -> int:
