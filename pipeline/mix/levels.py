@@ -16,6 +16,10 @@ secant step on that group's own measured response (the first one guesses the slo
 the limiter took), and no group is pushed more than `MAX_PUSH_DB`
 into the limiter: a voice that still falls short holds the others to its level (voices matched come
 before the loudness target). The whole mix then gets one gain (never one per sentence).
+
+"Episode" below means the timeline ``balance`` is given: ``master`` gives it one part at a time (a
+section, or several when the breaks between them are too short to cut at), so every section is
+levelled to the target on its own.
 """
 
 from __future__ import annotations
