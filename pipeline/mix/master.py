@@ -205,15 +205,7 @@ def master(
         pieces = _pieces(script, segments, inputs)
         parts = _master_parts(_Episode(script, options, inputs, tmp.get("master")), pieces, work, report)
         timeline = _lay_out(parts, pieces, mp3, options.rate)
-        if len(parts) == 1:
-            loudness, true_peak = parts[0].measured.lufs, parts[0].measured.dbtp
-        else:
-            from pipeline.mix.loudness import gated_loudness
-            from pipeline.mix.parts import steps_of
-
-            loudness = gated_loudness(steps_of(parts), parts[0].measured.step)
-            true_peak = max(part.measured.dbtp for part in parts)
-        loudness, true_peak = round(loudness, 2), round(true_peak, 2)
+        loudness, true_peak = _measured(parts)
         cues, chapters = _cues(script, timeline), _chapters(script, timeline)
         _write_outputs(script, options, inputs, mp3, tmp, cues, chapters, loudness, true_peak, out.name,
                        digest)
@@ -561,6 +553,17 @@ def _lay_out(parts: Sequence[MasteredPart], pieces: Sequence[Piece], mp3: Path, 
     spans = tuple(Span(span.start + offset, span.end + offset, piece.group, piece.section, piece.index)
                   for (span, offset), piece in zip(placed, pieces, strict=True))
     return Timeline(rate=rate, frames=frames, spans=spans, loudness={})
+
+
+def _measured(parts: Sequence[MasteredPart]) -> tuple[float, float]:
+    """Integrated loudness and true peak of the joined parts, from the parts' own measurements."""
+    import numpy as np
+
+    from pipeline.mix.loudness import gated_loudness
+
+    steps = np.concatenate([part.measured.steps for part in parts])
+    loudness = gated_loudness(steps, parts[0].measured.step)
+    return round(loudness, 2), round(max(part.measured.dbtp for part in parts), 2)
 
 
 class _Tally:

@@ -23,7 +23,6 @@ from pipeline.mix.assemble import Span
 from pipeline.synth.cache import cache_root
 
 if TYPE_CHECKING:
-    import numpy as np
 
     from pipeline.mix.assemble import Piece
     from pipeline.mix.loudness import Measurement
@@ -131,10 +130,3 @@ class PartCache:
 def _sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def steps_of(parts: Sequence[MasteredPart]) -> np.ndarray:
-    """The loudness steps of ``parts`` laid end to end."""
-    import numpy as np
-
-    return np.concatenate([part.measured.steps for part in parts])
