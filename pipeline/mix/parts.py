@@ -23,7 +23,6 @@ from pipeline.mix.assemble import Span
 from pipeline.synth.cache import cache_root
 
 if TYPE_CHECKING:
-
     from pipeline.mix.assemble import Piece
     from pipeline.mix.loudness import Measurement
 
