@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,11 +188,16 @@ def true_peak_envelope(x: np.ndarray) -> np.ndarray:
 
 def measure(blocks: Iterable[np.ndarray], rate: int) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) of a signal given as mono blocks."""
+    meter, peak = _metered(blocks, rate)
+    return meter.integrated(), peak.dbtp
+
+
+def _metered(blocks: Iterable[np.ndarray], rate: int) -> tuple[LoudnessMeter, TruePeakMeter]:
     meter, peak = LoudnessMeter(rate), TruePeakMeter()
     for block in blocks:
         meter.feed(block)
         peak.feed(block)
-    return meter.integrated(), peak.dbtp
+    return meter, peak
 
 
 @dataclass(frozen=True)
@@ -217,13 +222,15 @@ def measure_file(path: Path, on_frames: Callable[[int, int], None] | None = None
     import soundfile
 
     with soundfile.SoundFile(path) as f:
-        total, done = f.frames, 0
-        meter, peak = LoudnessMeter(f.samplerate), TruePeakMeter()
-        for block in f.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True):
-            mono = block.mean(axis=1)
-            meter.feed(mono)
-            peak.feed(mono)
-            done += len(block)
-            if on_frames:
-                on_frames(min(done, total), total)
+        total = f.frames
+
+        def blocks() -> Iterator[np.ndarray]:
+            done = 0
+            for block in f.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True):
+                done += len(block)
+                if on_frames:
+                    on_frames(min(done, total), total)
+                yield block.mean(axis=1)
+
+        meter, peak = _metered(blocks(), f.samplerate)
     return Measurement(meter.integrated(), peak.dbtp, meter.steps, meter.step)
