@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import EssaycastError
 
@@ -153,6 +156,22 @@ def write_bytes(dest: Path, data: bytes) -> None:
     """Write ``data`` to ``dest`` atomically."""
     with atomic_path(dest) as tmp:
         tmp.write_bytes(data)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's contents, read a block at a time."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def verified_sidecar(data: Path, sidecar: Path) -> dict[str, Any] | None:
+    """The JSON object in ``sidecar`` if its ``"sha256"`` is that of ``data``, else None: how a cache
+    entry (a data file and its sidecar, both written atomically, data first) proves it is whole."""
+    try:
+        meta = json.loads(Path(sidecar).read_text(encoding="utf-8"))
+        return meta if isinstance(meta, dict) and meta.get("sha256") == sha256_of(data) else None
+    except (OSError, ValueError):
+        return None
 
 
 def read_text(path: Path, what: str = "file") -> str:

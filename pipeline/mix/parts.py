@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.files import atomic_path, write_text
+from pipeline.files import atomic_path, sha256_of, verified_sidecar, write_text
 from pipeline.mix.assemble import Span
 from pipeline.synth.cache import cache_root
 
@@ -101,10 +101,10 @@ class PartCache:
         from pipeline.mix.loudness import Measurement
 
         mp3, sidecar = self._paths(key)
+        meta = verified_sidecar(mp3, sidecar)
+        if meta is None:
+            return None
         try:
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            if meta["sha256"] != _sha256(mp3):
-                return None
             measured = Measurement(float(meta["lufs"]), float(meta["dbtp"]),
                                    np.asarray(meta["steps"], dtype=np.float64), int(meta["step"]))
             spans = tuple(Span(int(start), int(end), str(group)) for start, end, group in meta["spans"])
@@ -117,7 +117,7 @@ class PartCache:
         mp3, sidecar = self._paths(key)
         with atomic_path(mp3) as tmp:
             shutil.copyfile(part.mp3, tmp)
-            digest = _sha256(tmp)
+            digest = sha256_of(tmp)
         measured = part.measured
         meta = {"sha256": digest, "frames": part.frames, "lufs": measured.lufs, "dbtp": measured.dbtp,
                 "step": measured.step, "steps": measured.steps.tolist(),
@@ -125,7 +125,3 @@ class PartCache:
         write_text(sidecar, json.dumps(meta) + "\n")
         return MasteredPart(mp3, part.frames, part.spans, measured)
 
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()

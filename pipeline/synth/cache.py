@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.files import atomic_path, write_text
+from pipeline.files import atomic_path, sha256_of, verified_sidecar, write_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,13 +80,10 @@ class SegmentCache:
     def get(self, key: str) -> CacheEntry | None:
         """The entry for ``key`` if it is present and intact, else None (missing or damaged)."""
         audio, sidecar = self.paths(key)
+        meta = verified_sidecar(audio, sidecar)
         try:
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            digest = hashlib.sha256(audio.read_bytes()).hexdigest()
-            if meta["sha256"] != digest:
-                return None
-            return CacheEntry(audio, int(meta["sample_rate"]), int(meta["frames"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            return CacheEntry(audio, int(meta["sample_rate"]), int(meta["frames"])) if meta else None
+        except (ValueError, KeyError, TypeError):
             return None
 
     def put(self, key: str, samples: np.ndarray, sample_rate: int) -> CacheEntry:
@@ -98,7 +95,7 @@ class SegmentCache:
         audio, sidecar = self.paths(key)
         with atomic_path(audio) as tmp:
             soundfile.write(tmp, samples, sample_rate, subtype="PCM_24", format="FLAC")
-            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+            digest = sha256_of(tmp)
         meta = {"sample_rate": sample_rate, "frames": int(samples.size), "sha256": digest}
         write_text(sidecar, json.dumps(meta) + "\n")
         return CacheEntry(audio, sample_rate, int(samples.size))
