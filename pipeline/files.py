@@ -158,6 +158,13 @@ def write_bytes(dest: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def file_identity(path: Path) -> list[object]:
+    """Name, size and modification time of a file: what tells a rewritten input from the one a
+    cached result was made of, without reading it."""
+    stat = Path(path).stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
 def sha256_of(path: Path) -> str:
     """SHA-256 of a file's contents, read a block at a time."""
     with open(path, "rb") as fh:

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import EssaycastError
-from pipeline.files import atomic_path, check_writable, scratch_dir
+from pipeline.files import atomic_path, check_writable, file_identity, scratch_dir
 from pipeline.mix import sidecars
 from pipeline.mix.episode import Chapter, Cue, Episode
 from pipeline.mix.levels import balance
@@ -238,10 +238,7 @@ def fingerprint(
     """
 
     def file_id(path: Path | None) -> list[object] | None:
-        if path is None:
-            return None
-        stat = Path(path).stat()
-        return [str(path), stat.st_size, stat.st_mtime_ns]
+        return None if path is None else file_identity(path)
 
     document = {
         "version": FINGERPRINT_VERSION,

@@ -112,11 +112,6 @@ class Stream:
                    delay=(a << 4) | (b >> 4), padding=((b & 0xF) << 8) | c,
                    music_crc=struct.unpack_from(">H", info, lame + LAME_MUSIC_CRC)[0])
 
-    @property
-    def samples(self) -> int:
-        """How many samples a gapless decoder gives."""
-        return len(self.frame_sizes) * FRAME_SAMPLES - self.delay - self.padding
-
 
 def join(streams: Sequence[Stream], sink: BinaryIO) -> tuple[list[int], int]:
     """Write one MP3 of ``streams`` in order to ``sink``; return where each stream's first sample is

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.files import atomic_path, sha256_of, verified_sidecar, write_text
+from pipeline.files import atomic_path, file_identity, sha256_of, verified_sidecar, write_text
 from pipeline.mix.assemble import Span
 from pipeline.synth.cache import cache_root
 
@@ -64,15 +64,10 @@ def part_key(pieces: Sequence[Piece], settings: dict[str, object]) -> str:
 
     Section numbers are left out, so a part moved by an edit elsewhere is still found.
     """
-
-    def source(path: Path) -> list[object]:
-        stat = path.stat()
-        return [str(path), stat.st_size, stat.st_mtime_ns]
-
     recipe = {
         "format": PART_FORMAT,
         "settings": settings,
-        "pieces": [[source(piece.source), piece.group, piece.pause_ms] for piece in pieces],
+        "pieces": [[file_identity(piece.source), piece.group, piece.pause_ms] for piece in pieces],
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
 
