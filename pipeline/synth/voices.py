@@ -60,6 +60,10 @@ class Voice:
     """The TOML file this profile was read from."""
     voices: str = ""
     """Voice pack file where the engine keeps speakers apart from the model (Kokoro ``.npz``/``.bin``)."""
+    gender: str = ""
+    """How the voice presents, for automatic casting: ``female``, ``male`` or ``neutral`` (empty: unknown)."""
+    pitch: str = ""
+    """Its pitch band, for automatic casting and ``essaycast voices``: ``low``, ``mid`` or ``high``."""
 
     def path(self, reference: str) -> Path:
         """Resolve a model/config path relative to the profile file."""
@@ -74,11 +78,15 @@ class Voice:
         return str(self.source) if self.source is not None else f"voice {self.name!r}"
 
 
-_TEXT_KEYS = ("engine", "model", "config", "voices", "description", "license")
+_TEXT_KEYS = ("engine", "model", "config", "voices", "description", "license", "gender", "pitch")
 """Top-level keys whose value is a string."""
 
 PROFILE_KEYS = (*_TEXT_KEYS, "speaker", "settings")
 """Every key a profile may have."""
+GENDERS = ("female", "male", "neutral")
+"""Values of a profile's ``gender`` hint."""
+PITCHES = ("low", "mid", "high")
+"""Values of a profile's ``pitch`` hint."""
 
 
 def parse_profile(path: Path, data: Mapping[str, Any]) -> Voice:
@@ -98,6 +106,9 @@ def parse_profile(path: Path, data: Mapping[str, Any]) -> Voice:
             raise bad(f"{key} must be a string, not {_type_name(data[key])}")
     if not data.get("engine"):
         raise bad("missing engine (e.g. engine = \"piper\")")
+    for key, allowed in (("gender", GENDERS), ("pitch", PITCHES)):
+        if data.get(key, "") not in ("", *allowed):
+            raise bad(f"{key} must be one of {', '.join(allowed)}, not {data[key]!r}")
     speaker = data.get("speaker", "")
     if isinstance(speaker, bool) or not isinstance(speaker, str | int):
         raise bad(f"speaker must be a name or a number, not {_type_name(speaker)}")
@@ -114,6 +125,8 @@ def parse_profile(path: Path, data: Mapping[str, Any]) -> Voice:
         settings=dict(settings),
         description=data.get("description", ""),
         license=data.get("license", ""),
+        gender=data.get("gender", ""),
+        pitch=data.get("pitch", ""),
         source=path,
     )
     from pipeline.synth.engines import engine_module
