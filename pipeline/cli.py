@@ -49,10 +49,15 @@ def version() -> None:
 # --- script stage -----------------------------------------------------------------------------
 
 
+ReadAs = Annotated[str | None, typer.Option(
+    "--as", help="Read the input as a 'script' or an 'essay' (default: told apart by its content).")]
+
+
 @app.command("script")
 def script_command(
     source: Annotated[Path, typer.Argument(
-        help="Essay text to draft from (.txt), or a script to convert (.md, .json, .ssml).")],
+        help="An essay to draft from: plain text (.txt), Markdown (.md), HTML (.html, .htm), EPUB (.epub), "
+             "Word (.docx) or PDF (.pdf); or a script to convert (.md with script marks, .json, .ssml).")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Script to write, '-' for stdout (default: INPUT.md beside INPUT).")] = None,
     cast: Annotated[list[str] | None, typer.Option(
@@ -61,14 +66,19 @@ def script_command(
         "--format", help="md or json (default: from the output's suffix, else md).")] = None,
     title: Annotated[str | None, typer.Option(
         "--title", help="Episode title (default: the essay's title line, else the file name).")] = None,
+    read_as: ReadAs = None,
 ) -> None:
-    """Draft an editable, voiced script from an essay (or convert a script between formats)."""
+    """Draft an editable, voiced script from an essay (or convert a script between formats).
+
+    Essays: plain text, Markdown (YAML or TOML front matter, links, footnotes), HTML saved from a
+    browser, EPUB, DOCX and PDF; docs/inputs.md says what each keeps and drops.
+    """
     from pipeline.script.drafting import parse_cast_options
     from pipeline.script.storage import dumps, resolve_output, save, script_from, summary
 
     voices = parse_cast_options(cast or [])
     dest, fmt = resolve_output(source, output, fmt)
-    result = script_from(source, voices, title)
+    result = script_from(source, voices, title, read_as)
     if dest is None:
         sys.stdout.write(dumps(result, fmt))
     else:
@@ -315,13 +325,15 @@ def render_command(
 
 @app.command("make")
 def make_command(
-    source: Annotated[Path, typer.Argument(help="The essay (.txt) or an edited script (.md, .json).")],
+    source: Annotated[Path, typer.Argument(
+        help="The essay (.txt .md .html .epub .docx .pdf) or an edited script (.md, .json).")],
     cast: Annotated[list[str] | None, typer.Option(
         "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
     site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
     title: Annotated[str | None, typer.Option("--title", help="Episode title.")] = None,
     redraft: Annotated[bool, typer.Option(
         "--redraft", help="Replace an edited draft script beside the essay with a fresh draft.")] = False,
+    read_as: ReadAs = None,
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
@@ -331,13 +343,13 @@ def make_command(
     from pipeline.publish.feed import EPISODES_DIR
     from pipeline.script import load
     from pipeline.script.drafting import parse_cast_options
-    from pipeline.script.storage import SCRIPT_SUFFIXES, save, script_from
+    from pipeline.script.storage import is_script, save, script_from
     from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
     notes: list[str] = []
-    script = script_from(source, parse_cast_options(cast or []), title)
-    if source.suffix.lower() in SCRIPT_SUFFIXES:
+    script = script_from(source, parse_cast_options(cast or []), title, read_as)
+    if is_script(source, read_as):
         script_path = source
     else:
         script_path = Path("script") / f"{source.stem}.md"  # the editable script, beside the essays

@@ -1,0 +1,82 @@
+"""The one structured form every input format is read into, and the draft generator reads.
+
+A reader's job ends at a ``Document``: the essay's words in reading order as blocks (headings,
+paragraphs, list items, block quotes, epigraphs, scene breaks), its title/author/date/description,
+and notes saying what was left out. Nothing in a block is markup: no URLs, no emphasis marks, no
+footnote marks. ``spoken_text`` is the last clean-up every reader passes its block text through.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+
+class Kind(enum.Enum):
+    """What a block is, which decides how the drafter groups it into sections."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    ITEM = "item"
+    QUOTE = "quote"
+    EPIGRAPH = "epigraph"
+    BREAK = "break"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of the essay's structure."""
+
+    kind: Kind
+    """Heading, paragraph, list item, block quote, epigraph or scene break."""
+    text: str = ""
+    """Its words on one line, without markup (empty for a scene break)."""
+    level: int = 0
+    """Heading level (1 = the highest), or list nesting depth (0 = top level)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """An essay read from any format: metadata, blocks in reading order, notes on what was dropped."""
+
+    blocks: tuple[Block, ...]
+    """The essay's content in reading order."""
+    title: str = ""
+    """The essay's own title (front matter, page title, first heading or title line); may be empty."""
+    author: str = ""
+    """Who wrote it (front matter, byline, document properties)."""
+    date: str = ""
+    """When it was published, as written (front matter, dateline)."""
+    description: str = ""
+    """Its summary or standfirst from the source's metadata."""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    """What the reader dropped or changed, for the producer (one line each)."""
+    source_format: str = "text"
+    """The format it was read from (a ``FORMATS`` name)."""
+
+
+_URL = re.compile(r"<?\b(?:https?://|ftp://|www\.)[^\s<>\"”’)\]]*[^\s<>\"”’)\].,;:!?]>?", re.I)
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def spoken_text(text: str) -> str:
+    """Block text as it may be spoken: URLs, zero-width marks and emptied brackets removed, one line."""
+    text = _ZERO_WIDTH.sub("", text)
+    text = _EMPTY_BRACKETS.sub("", _URL.sub("", text))
+    text = " ".join(text.split())
+    return re.sub(r"\s+(?=[,.;:!?](?:\s|\Z))", "", text)
+
+
+def block(kind: Kind, text: str = "", level: int = 0) -> Block | None:
+    """A block of cleaned ``text``, or None if nothing sayable is left (a scene break needs no text)."""
+    text = spoken_text(text)
+    if kind is not Kind.BREAK and not any(char.isalnum() for char in text):
+        return None
+    return Block(kind, text, level)
+
+
+def words(text: str) -> int:
+    """How many words ``text`` has (whitespace-separated)."""
+    return len(text.split())
