@@ -1,0 +1,162 @@
+"""Web pages saved from a browser → a Document: the article only, via trafilatura (offline).
+
+trafilatura finds the article (with its bundled fallbacks) and leaves navigation, ads, share
+buttons, "read more" boxes and comments behind; its XML keeps headings, paragraphs, lists and
+quotes. Title, author, date and description come from the page's metadata. A paragraph that is
+only a short bold phrase is a subheading (news sites write them so). Pages where trafilatura finds
+no article are read whole by ``blocks_of`` (also what EPUB chapters go through).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from pipeline.script.sources.document import Block, Document, Kind, block, words
+from pipeline.script.sources.structure import refine
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+HEADING_WORDS = 12
+"""A bold-only paragraph of at most this many words, without closing punctuation, is a subheading."""
+
+SMALL_PAGE_WORDS = 300
+"""A page with fewer words than this in its body is read whole, without extracting an article."""
+
+_METADATA = ("title", "author", "date", "description")
+_CLOSING = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
+                      "button", "select", "figure", "figcaption", "img", "svg", "table", "pre", "code",
+                      "iframe", "object", "video", "audio", "graphic", "head"})
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BOLD = frozenset({"b", "strong", "hi"})
+
+
+def _local(element: _Element) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _text(element: _Element) -> str:
+    """An element's words, with line breaks as spaces and nothing from skipped elements."""
+    said = [element.text or ""]
+    for child in element:
+        name = _local(child)
+        if name in ("br", "lb"):
+            said.append(" ")
+        elif name and name not in _SKIPPED:
+            said.append(_text(child))
+        said.append(child.tail or "")
+    return "".join(said)
+
+
+def _bold_only(element: _Element) -> bool:
+    """A paragraph that is nothing but one bold run (``<p><strong>Back on the schooner</strong></p>``)."""
+    children = [child for child in element if _local(child)]
+    if len(children) != 1 or (element.text or "").strip() or (children[0].tail or "").strip():
+        return False
+    child = children[0]
+    rend = child.get("rend", "")
+    return _local(child) in _BOLD and (_local(child) != "hi" or "b" in rend)
+
+
+def _paragraph(element: _Element) -> Block | None:
+    said = _text(element)
+    if _bold_only(element) and words(said) <= HEADING_WORDS and not _CLOSING.search(said.strip()):
+        return block(Kind.HEADING, said, 6)
+    return block(Kind.PARAGRAPH, said)
+
+
+def blocks_of(root: _Element, lists: int = 0, quoted: bool = False) -> list[Block]:
+    """The blocks of an HTML (or trafilatura XML) tree in reading order."""
+    found: list[Block | None] = []
+    for element in root:
+        name = _local(element)
+        if name == "head" and element.get("rend"):  # trafilatura's heading: <head rend="h2">
+            name = element.get("rend", "")
+            name = name if name in _HEADINGS else "h2"
+        if not name or name in _SKIPPED:
+            continue
+        if name in _HEADINGS:
+            found.append(block(Kind.HEADING, _text(element), _HEADINGS[name]))
+        elif name in ("ul", "ol", "list"):
+            found += blocks_of(element, lists + 1, quoted)
+        elif name in ("li", "item"):
+            nested = [child for child in element if _local(child) in ("ul", "ol", "list", "p")]
+            if nested:
+                lead = element.text or ""
+                found.append(block(Kind.ITEM, lead, max(lists - 1, 0)))
+                found += blocks_of(element, lists, quoted)
+            else:
+                found.append(block(Kind.ITEM, _text(element), max(lists - 1, 0)))
+        elif name in ("blockquote", "quote"):
+            inner = blocks_of(element, lists, True)
+            found += inner if inner else [block(Kind.QUOTE, _text(element))]
+        elif name == "hr":
+            found.append(block(Kind.BREAK))
+        elif name == "p":
+            paragraph = _paragraph(element)
+            kind = Kind.ITEM if lists else Kind.QUOTE if quoted else None
+            found.append(Block(kind, paragraph.text) if kind and paragraph else paragraph)
+        elif any(_local(child) in _BLOCKS for child in element):
+            found += blocks_of(element, lists, quoted)  # a container (div, section, article, main)
+        else:
+            kind = Kind.ITEM if lists else Kind.QUOTE if quoted else Kind.PARAGRAPH
+            found.append(block(kind, _text(element)))
+    return [item for item in found if item]
+
+
+_BLOCKS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li", "blockquote", "hr", "list",
+                     "item", "quote", "body", *_HEADINGS})
+
+
+def _page_title(tree: _Element) -> str:
+    for path in ("//meta[@property='og:title']/@content", "//title/text()", "//h1"):
+        found = tree.xpath(path)
+        if found:
+            text = found[0] if isinstance(found[0], str) else _text(found[0])
+            if text.strip():
+                return " ".join(text.split())
+    return ""
+
+
+def _count(blocks: list[Block]) -> int:
+    return sum(words(item.text) for item in blocks)
+
+
+def read_html(text: str) -> Document:
+    """A saved web page (or any HTML essay) as a Document of its article.
+
+    A short page (under SMALL_PAGE_WORDS words in its body) is read whole: it is all essay, and
+    an extractor tuned for big pages would drop its short lists. A bigger page gives trafilatura's
+    article, its own walker's result only if trafilatura finds none.
+    """
+    import trafilatura
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        page = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return Document(())
+    body = page.find("body")
+    blocks = blocks_of(body if body is not None else page)
+    meta = {"title": _page_title(page)}
+    notes = []
+    extracted = None
+    if sum(words(item.text) for item in blocks) >= SMALL_PAGE_WORDS:
+        extracted = trafilatura.extract(
+            text, output_format="xml", include_formatting=True, include_comments=False, include_tables=False,
+            include_images=False, include_links=False, with_metadata=True)
+    if extracted:
+        article = etree.fromstring(extracted.encode("utf-8"))
+        main = article.find("main")
+        blocks = blocks_of(main if main is not None else article)
+        meta |= {key: " ".join(article.get(key, "").split()) for key in _METADATA if article.get(key)}
+        if meta.get("date", "")[:4] not in text:
+            meta["date"] = ""  # a guess from outside the page (no date in it at all)
+        notes.append("only the article was kept: navigation, ads, share links and comments dropped")
+    return refine(Document(tuple(blocks), title=meta.get("title", ""), author=meta.get("author", ""),
+                           date=meta.get("date", ""), description=meta.get("description", ""),
+                           notes=tuple(notes), source_format="html"))
