@@ -15,12 +15,13 @@ from pathlib import Path
 MARKUP = {
     "url": re.compile(r"https?://|www\.\w|\w\.(?:com|org|net)/", re.I),
     "link": re.compile(r"\]\(|\]\[|\[[^\]]*\]:"),
-    "emphasis": re.compile(r"\*\*|__|(?<![\w*])\*(?=\w)|(?<=\w)\*(?![\w*])|(?<![\w_])_(?=\w)|(?<=\w)_(?![\w_])"),
+    "emphasis": re.compile(r"\*\*|__|(?<![\w*])\*(?=\w)|(?<=\w)\*(?![\w*])"
+                           r"|(?<![\w_])_(?=\w)|(?<=\w)_(?![\w_])"),
     "code": re.compile(r"`"),
     "heading": re.compile(r"(?:^|\s)#{1,6}\s"),
     "html": re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^>]*)?/?>|&(?:[a-z]+|#\d+);|<!--"),
     "footnote": re.compile(r"\[\^|\[\d{1,3}\]|\^\w"),
-    "front matter": re.compile(r"^(?:\+\+\+|---)|\b(?:title|author|authors|date|path|team_url)\s*[:=]\s", re.I),
+    "front matter": re.compile(r"^(?:\+\+\+|---)|\b(?:title|authors?|date|path|team_url)\s*[:=]\s", re.I),
 }
 """What may never reach the voice, by name."""
 
@@ -53,4 +54,5 @@ def main(corpus: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    default = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

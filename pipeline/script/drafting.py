@@ -43,6 +43,8 @@ SECTION_WORDS = 150
 """Short paragraphs gather into a section until it has this many words."""
 MAX_SECTION_WORDS = 400
 """A gathered section stops before a paragraph that would take it past this many words."""
+LONG_SECTION_WORDS = 600
+"""A section under a heading is cut (at a paragraph, after MAX_SECTION_WORDS) only if longer than this."""
 GATHER_FROM_WORDS = 300
 """Essays shorter than this keep a section per paragraph: there is too little to gather."""
 
@@ -64,6 +66,11 @@ class _Part:
     def words(self) -> int:
         """How many words the section has so far."""
         return sum(_words(text) for text in self.paragraphs)
+
+    def lead(self) -> str:
+        """The paragraph that names the section (and the episode description): the first not set apart."""
+        return next((text for index, text in enumerate(self.paragraphs) if index not in self.marks),
+                    self.paragraphs[0])
 
 
 @dataclass
@@ -127,10 +134,13 @@ def _one_sentence_line(text: str) -> bool:
     return _words(text) <= SET_APART_WORDS and len(sentences.split(text)) == 1
 
 
-def _starts_section(part: _Part, kind: Kind, text: str, per_paragraph: bool) -> bool:
-    """Whether a paragraph opens a new section after ``part`` in an essay without headings."""
-    if not part.paragraphs or kind in (Kind.ITEM, Kind.EPIGRAPH) or _one_sentence_line(text):
+def _starts_section(part: _Part, kind: Kind, text: str, headed: bool, per_paragraph: bool) -> bool:
+    """Whether a paragraph opens a new section after ``part`` (one under a heading, or not)."""
+    if (not part.paragraphs or kind in (Kind.ITEM, Kind.EPIGRAPH) or _one_sentence_line(text)
+            or len(part.marks) == len(part.paragraphs)):
         return False  # list items stay with their section; a set-apart line closes the one before it
+    if headed:  # the essay's own headings make its sections: only a very long one is cut
+        return part.words() >= MAX_SECTION_WORDS and part.words() + _words(text) > LONG_SECTION_WORDS
     if per_paragraph:  # a lone one-line opener ("Dear reader,") joins the paragraph after it
         return not (len(part.paragraphs) == 1 and _one_sentence_line(part.paragraphs[0]))
     return part.words() >= SECTION_WORDS or part.words() + _words(text) > MAX_SECTION_WORDS
@@ -139,9 +149,10 @@ def _starts_section(part: _Part, kind: Kind, text: str, per_paragraph: bool) -> 
 def _parts(document: Document) -> list[_Part]:
     """The document's blocks grouped into sections.
 
-    By its headings if it has them. Else a section per paragraph when the paragraphs are long (or the
-    essay is short), and short paragraphs gathered into sections of about SECTION_WORDS words when
-    they are not. A scene break always ends a section; list items never start one.
+    By its headings if it has them (a very long one cut at a paragraph break). Else a section per
+    paragraph when the paragraphs are long (or the essay is short), and short paragraphs gathered
+    into sections of about SECTION_WORDS words when they are not. A scene break always ends a
+    section; list items and epigraphs never start one.
     """
     headed = any(block.kind is Kind.HEADING for block in document.blocks)
     sizes = [_words(block.text) for block in document.blocks if block.kind is Kind.PARAGRAPH]
@@ -157,7 +168,7 @@ def _parts(document: Document) -> list[_Part]:
         text = sentences.clean(block.text)
         if not any(char.isalnum() for char in text):
             continue
-        if not parts or (not headed and _starts_section(parts[-1], block.kind, text, per_paragraph)):
+        if not parts or _starts_section(parts[-1], block.kind, text, headed, per_paragraph):
             parts.append(_Part(""))
         if block.kind is Kind.EPIGRAPH:
             parts[-1].marks[len(parts[-1].paragraphs)] = "epigraph, set apart before the essay"
@@ -207,7 +218,7 @@ def _section(part: _Part, characters: Characters) -> Section | None:
         return None
     spoken[-1].pause_ms = SECTION_PAUSE_MS
     segments = tuple(Segment(s.speaker, s.text, Pause(s.pause_ms), s.note) for s in spoken)
-    return Section(part.heading or section_title(part.paragraphs[0]), segments)
+    return Section(part.heading or section_title(part.lead()), segments)
 
 
 def _description(paragraph: str, limit: int = 250) -> str:
@@ -257,5 +268,5 @@ def draft(
     if document.date:
         notes.insert(1, f"published {document.date}")
     return Script(chosen, tuple(sections), script_cast, author=" ".join(document.author.split()),
-                  description=" ".join(document.description.split()) or _description(parts[0].paragraphs[0]),
+                  description=" ".join(document.description.split()) or _description(parts[0].lead()),
                   notes=tuple(_note(note) for note in notes))

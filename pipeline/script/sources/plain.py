@@ -108,7 +108,7 @@ def _paragraphs(text: str) -> tuple[list[_Paragraph], list[str]]:
 def heading_text(text: str) -> str:
     """A heading line as a title: Markdown ``#`` marks dropped, ALL CAPS made title case."""
     text = " ".join(_MARKDOWN_HEADING.sub("", text, count=1).split()).strip("#").strip()
-    return string.capwords(text) if text.isupper() and words(text) > 1 else text
+    return string.capwords(text) if text.isupper() and len(text) > 4 else text
 
 
 def unemphasised(text: str) -> str:
@@ -117,14 +117,18 @@ def unemphasised(text: str) -> str:
 
 
 def _contents_end(paragraphs: list[_Paragraph], start: int) -> int:
-    """Where a table of contents that starts at ``start`` ends: its entries are short lines, no prose."""
+    """Where a table of contents that starts at ``start`` ends: at the first heading over prose."""
     end = start + 1
     while end < len(paragraphs) and not _CLOSING_MARK.search(paragraphs[end].text):
         entry, following = paragraphs[end], paragraphs[end + 1] if end + 1 < len(paragraphs) else None
-        if entry.standalone and heading_like(entry.text) and following and not heading_like(following.text):
-            break  # the first heading over prose: the essay itself begins
+        if entry.standalone and following and _CLOSING_MARK.search(following.text):
+            break  # a heading over prose: the essay itself begins
         end += 1
     return end
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _numbered(paragraph: _Paragraph | None) -> bool:
@@ -149,7 +153,8 @@ def read_text(text: str) -> Document:
         following = nearby[1]
         if paragraph.standalone and _CONTENTS.fullmatch(paragraph.text):
             end = _contents_end(paragraphs, index)
-            notes.append(f"dropped a table of contents ({end - index - 1} blocks of entries)")
+            entries = " ".join(entry.text for entry in paragraphs[index:end])
+            notes.append(f"dropped a table of contents: \"{_short(entries)}\"")
             index = end
             continue
         marker = _marker(paragraph.text)
