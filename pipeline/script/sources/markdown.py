@@ -24,6 +24,7 @@ HEADING_WORDS = 12
 _TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\n(.*?)^\+\+\+[ \t]*\n?", re.S | re.M)
 _SCRAPER = re.compile(r"\A((?:[A-Z][\w ]{1,30}:[ \t]*.*\n+){1,8})Markdown Content:[ \t]*\n")
 _SCRAPER_KEYS = {"title": "title", "published time": "date", "author": "author", "description": "description"}
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]*\]")
 _DROPPED = {"fence": "code block", "code_block": "code block", "html_block": "HTML block"}
 _CLOSING = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
 
@@ -45,7 +46,9 @@ class _Reader:
         said: list[str] = []
         for child in children:
             kind = child.type  # type: ignore[attr-defined]
-            if kind in ("text", "code_inline"):
+            if kind == "text":  # a footnote mark with no footnote stays text: drop it all the same
+                said.append(_FOOTNOTE_MARK.sub("", child.content))  # type: ignore[attr-defined]
+            elif kind == "code_inline":
                 said.append(child.content)  # type: ignore[attr-defined]
             elif kind in ("softbreak", "hardbreak"):
                 said.append(" ")
@@ -54,12 +57,13 @@ class _Reader:
                 self.notes.append(f"image not spoken: \"{alt}\"" if alt else "image not spoken")
         return "".join(said)
 
-    def add(self, kind: Kind, text: str, level: int = 0) -> None:
+    def add(self, kind: Kind, text: str = "", level: int = 0) -> None:
         (self.footnotes if self.in_footnote else self.blocks).append(block(kind, text, level))
 
 
 def _bold_only(children: Sequence[object]) -> bool:
-    kinds = [child.type for child in children]  # type: ignore[attr-defined]
+    kinds = [child.type for child in children  # type: ignore[attr-defined]
+             if child.type != "text" or child.content.strip()]  # type: ignore[attr-defined]
     return len(kinds) >= 3 and kinds[0] == "strong_open" and kinds[-1] == "strong_close" \
         and "strong_open" not in kinds[1:]
 

@@ -28,6 +28,7 @@ _DIALOGUE_START = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*:\
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
 _BULLET = re.compile(r"[-*•◦▪–+]\s+(?=\S)")
 _NUMBER = re.compile(r"(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,5})[.)]\s+(?=\S)|\((?:\d{1,3}|[a-z])\)\s+(?=\S)")
+_SIGNED = re.compile(r"(?:—|–|―|--)\s*[A-Z]")  # "— Ada Vale" under a quotation
 _CONTENTS = re.compile(r"(?:table of )?contents?\s*:?", re.I)
 _EMPHASIS = re.compile(r"(?<![\w*_\\])([*_]{1,2})(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*_])")
 
@@ -72,7 +73,7 @@ def _paragraphs_of(block: list[str], indent: int) -> list[_Paragraph]:
     lines: list[str] = []
     for index, text in enumerate(block):
         # a dialogue line or list item starts a paragraph; a short heading-like first line stands alone
-        if lines and (_DIALOGUE_START.match(text) or _marker(text)
+        if lines and (_DIALOGUE_START.match(text) or _marker(text) or _SIGNED.match(text)
                       or (index == 1 and _title_line(block))):
             paragraphs.append(_Paragraph(" ".join(lines), len(lines) == 1, indent))
             lines = []
