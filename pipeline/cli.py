@@ -70,8 +70,8 @@ def script_command(
 ) -> None:
     """Draft an editable, voiced script from an essay (or convert a script between formats).
 
-    Essays: plain text, Markdown (YAML or TOML front matter, links, footnotes), HTML saved from a
-    browser, EPUB, DOCX and PDF; docs/inputs.md says what each keeps and drops.
+    Essays: plain text, Markdown, HTML saved from a browser, EPUB, DOCX and PDF
+    (docs/inputs.md says what each keeps and drops).
     """
     from pipeline.script.drafting import parse_cast_options
     from pipeline.script.storage import dumps, resolve_output, save, script_from, summary

@@ -528,3 +528,26 @@ def test_corpus_drafts_without_markup_and_with_the_named_sections(source: Path) 
         assert wanted in titles, (heading, titles)
     sizes = [sum(len(s.text.split()) for s in section.segments) for section in script.sections]
     assert max(sizes) <= 1000 and len(sizes) <= sum(sizes) // 100 + 1  # never a section per line
+
+
+@pytest.mark.slow
+def test_make_renders_a_tiny_essay_of_each_format_into_a_site(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    sentence = "The kettle sang while we waited."
+    inputs = {
+        "tea.txt": f"Tea\n\n{sentence}\n".encode(),
+        "tea-post.md": f"---\ntitle: Tea\n---\n\n{sentence} See [the pot](https://example.com).\n".encode(),
+        "tea-page.html": f"<html><title>Tea</title><body><p>{sentence}</p></body></html>".encode(),
+        "tea-book.epub": make_epub([("Tea", f"<p>{sentence}</p>")]),
+        "tea-doc.docx": _docx_of(sentence),
+        "tea-print.pdf": make_pdf([["Tea", sentence]]),
+    }
+    for name, data in inputs.items():
+        _write(tmp_path / name, data)
+        done = subprocess.run([sys.executable, "-m", "pipeline.cli", "make", name, "--site", "site"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (name, done.stderr)
+        assert (tmp_path / "site" / "episodes" / f"{Path(name).stem}.mp3").stat().st_size > 1000
+    assert "example.com" not in (tmp_path / "script" / "tea-post.md").read_text("utf-8")
