@@ -455,17 +455,22 @@ def test_corrupt_or_unknown_files_are_one_line_errors(tmp_path: Path, name: str,
     assert "\n" not in str(error.value)
 
 
+def tiny_essays(sentence: str, markdown_tail: str = "") -> dict[str, bytes]:
+    """One sentence under the title "Tea" in every format, by file name."""
+    return {
+        "tea.txt": f"Tea\n\n{sentence}\n".encode(),
+        "tea-post.md": f"---\ntitle: Tea\n---\n\n{sentence}{markdown_tail}\n".encode(),
+        "tea-page.html": f"<html><title>Tea</title><body><p>{sentence}</p></body></html>".encode(),
+        "tea-book.epub": make_epub([("Tea", f"<p>{sentence}</p>")]),
+        "tea-doc.docx": _docx_of(sentence),
+        "tea-print.pdf": make_pdf([["Tea", sentence]]),
+    }
+
+
 def test_every_format_drafts_to_the_same_words(tmp_path: Path) -> None:
     """One short essay in each format: the narrator says the same sentence from every one."""
     sentence = "The kettle sang while we waited for the rain to stop."
-    inputs = {
-        "essay.txt": f"Rain\n\n{sentence}\n".encode(),
-        "essay.md": f"---\ntitle: Rain\n---\n\n{sentence}\n".encode(),
-        "essay.html": f"<html><head><title>Rain</title></head><body><p>{sentence}</p></body></html>".encode(),
-        "essay.epub": make_epub([("Rain", f"<p>{sentence}</p>")]),
-        "essay.docx": _docx_of(sentence),
-        "essay.pdf": make_pdf([["Rain", sentence]]),
-    }
+    inputs = tiny_essays(sentence)
     for name, data in inputs.items():
         script = script_from(_write(tmp_path / name, data))
         assert spoken(script) == sentence, name
@@ -476,7 +481,7 @@ def _docx_of(sentence: str) -> bytes:
     import docx
 
     document = docx.Document()
-    document.add_paragraph("Rain", style="Title")
+    document.add_paragraph("Tea", style="Title")
     document.add_paragraph(sentence)
     out = io.BytesIO()
     document.save(out)
@@ -535,15 +540,7 @@ def test_make_renders_a_tiny_essay_of_each_format_into_a_site(tmp_path: Path) ->
     import subprocess
     import sys
 
-    sentence = "The kettle sang while we waited."
-    inputs = {
-        "tea.txt": f"Tea\n\n{sentence}\n".encode(),
-        "tea-post.md": f"---\ntitle: Tea\n---\n\n{sentence} See [the pot](https://example.com).\n".encode(),
-        "tea-page.html": f"<html><title>Tea</title><body><p>{sentence}</p></body></html>".encode(),
-        "tea-book.epub": make_epub([("Tea", f"<p>{sentence}</p>")]),
-        "tea-doc.docx": _docx_of(sentence),
-        "tea-print.pdf": make_pdf([["Tea", sentence]]),
-    }
+    inputs = tiny_essays("The kettle sang while we waited.", " See [the pot](https://example.com).")
     for name, data in inputs.items():
         _write(tmp_path / name, data)
         done = subprocess.run([sys.executable, "-m", "pipeline.cli", "make", name, "--site", "site"],
@@ -551,3 +548,10 @@ def test_make_renders_a_tiny_essay_of_each_format_into_a_site(tmp_path: Path) ->
         assert done.returncode == 0, (name, done.stderr)
         assert (tmp_path / "site" / "episodes" / f"{Path(name).stem}.mp3").stat().st_size > 1000
     assert "example.com" not in (tmp_path / "script" / "tea-post.md").read_text("utf-8")
+
+
+def test_a_wrapped_line_that_starts_with_a_dash_or_initial_is_not_a_list_item() -> None:
+    text = ("The longest sentence handed down in the case was long, and the judge said so\n"
+            "- 46 months - before the court rose. It was reported by the paper's own\n"
+            "J. K. Lane, who had followed the trial from its very first day in court.\n")
+    assert kinds(read_text(text)) == [("paragraph", " ".join(text.split()))]

@@ -14,14 +14,10 @@ import zipfile
 from pathlib import Path
 
 from pipeline.errors import EssaycastError
-from pipeline.script.sources.document import Block, Document, Kind, block, words
-from pipeline.script.sources.structure import refine
-
-HEADING_WORDS = 12
-"""A bold-only paragraph of at most this many words, without closing punctuation, is a subheading."""
+from pipeline.script.sources.document import Block, Document, Kind, block
+from pipeline.script.sources.structure import bold_subheading, refine
 
 _HEADING_STYLE = re.compile(r"heading\s*(\d)", re.I)
-_CLOSING = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
 
 
 def _kind(paragraph: object) -> tuple[Kind, int]:
@@ -37,7 +33,7 @@ def _kind(paragraph: object) -> tuple[Kind, int]:
         return Kind.QUOTE, 0
     runs = [run for run in paragraph.runs if run.text.strip()]  # type: ignore[attr-defined]
     text = paragraph.text.strip()  # type: ignore[attr-defined]
-    if runs and all(run.bold for run in runs) and words(text) <= HEADING_WORDS and not _CLOSING.search(text):
+    if runs and all(run.bold for run in runs) and bold_subheading(text):
         return Kind.HEADING, 6
     return Kind.PARAGRAPH, 0
 

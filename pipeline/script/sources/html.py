@@ -9,23 +9,19 @@ no article are read whole by ``blocks_of`` (also what EPUB chapters go through).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from pipeline.script.sources.document import Block, Document, Kind, block, words
-from pipeline.script.sources.structure import refine
+from pipeline.script.sources.structure import bold_subheading, refine
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-HEADING_WORDS = 12
-"""A bold-only paragraph of at most this many words, without closing punctuation, is a subheading."""
 
 SMALL_PAGE_WORDS = 300
 """A page with fewer words than this in its body is read whole, without extracting an article."""
 
 _METADATA = ("title", "author", "date", "description")
-_CLOSING = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
                       "button", "select", "figure", "figcaption", "img", "svg", "table", "pre", "code",
                       "iframe", "object", "video", "audio", "graphic", "head"})
@@ -63,7 +59,7 @@ def _bold_only(element: _Element) -> bool:
 
 def _paragraph(element: _Element) -> Block | None:
     said = _text(element)
-    if _bold_only(element) and words(said) <= HEADING_WORDS and not _CLOSING.search(said.strip()):
+    if _bold_only(element) and bold_subheading(said):
         return block(Kind.HEADING, said, 6)
     return block(Kind.PARAGRAPH, said)
 
@@ -112,7 +108,7 @@ _BLOCKS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li",
 
 
 def _page_title(tree: _Element) -> str:
-    for path in ("//meta[@property='og:title']/@content", "//title/text()", "//h1"):
+    for path in ("//meta[@property='og:title']/@content", "//h1", "//title/text()"):
         found = tree.xpath(path)
         if found:
             text = found[0] if isinstance(found[0], str) else _text(found[0])

@@ -15,18 +15,14 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from pipeline.script.sources.document import Block, Document, Kind, block, words
-from pipeline.script.sources.structure import refine
-
-HEADING_WORDS = 12
-"""A bold-only paragraph of at most this many words, without closing punctuation, is a subheading."""
+from pipeline.script.sources.document import Block, Document, Kind, block
+from pipeline.script.sources.structure import bold_subheading, refine
 
 _TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\n(.*?)^\+\+\+[ \t]*\n?", re.S | re.M)
 _SCRAPER = re.compile(r"\A((?:[A-Z][\w ]{1,30}:[ \t]*.*\n+){1,8})Markdown Content:[ \t]*\n")
 _SCRAPER_KEYS = {"title": "title", "published time": "date", "author": "author", "description": "description"}
 _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]*\]")
 _DROPPED = {"fence": "code block", "code_block": "code block", "html_block": "HTML block"}
-_CLOSING = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
 
 
 @dataclass
@@ -151,8 +147,7 @@ def read_markdown(text: str) -> Document:
             if reader.heading:
                 reader.add(Kind.HEADING, said, reader.heading)
                 reader.heading = 0
-            elif (not reader.lists and not reader.quotes and _bold_only(children)
-                  and words(said) <= HEADING_WORDS and not _CLOSING.search(said.strip())):
+            elif not reader.lists and not reader.quotes and _bold_only(children) and bold_subheading(said):
                 reader.add(Kind.HEADING, said, 6)
             else:
                 reader.add(Kind.ITEM if reader.lists else Kind.QUOTE if reader.quotes else Kind.PARAGRAPH,

@@ -27,7 +27,8 @@ _CLOSING_MARK = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
 _DIALOGUE_START = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*:\s")
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
 _BULLET = re.compile(r"[-*•◦▪–+]\s+(?=\S)")
-_NUMBER = re.compile(r"(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,5})[.)]\s+(?=\S)|\((?:\d{1,3}|[a-z])\)\s+(?=\S)")
+_NUMBER = re.compile(r"(?:\d{1,3}|[a-z]|[ivx]{1,5}|[IVX]{2,5})[.)]\s+(?=\S)|\((?:\d{1,3}|[a-z])\)\s+(?=\S)")
+_ITEM_END = re.compile(r"[.!?…:;][\"”’')\]]*\Z")
 _SIGNED = re.compile(r"(?:—|–|―|--)\s*[A-Z]")  # "— Ada Vale" under a quotation
 _CONTENTS = re.compile(r"(?:table of )?contents?\s*:?", re.I)
 _EMPHASIS = re.compile(r"(?<![\w*_\\])([*_]{1,2})(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*_])")
@@ -72,8 +73,10 @@ def _paragraphs_of(block: list[str], indent: int) -> list[_Paragraph]:
     paragraphs: list[_Paragraph] = []
     lines: list[str] = []
     for index, text in enumerate(block):
-        # a dialogue line or list item starts a paragraph; a short heading-like first line stands alone
-        if lines and (_DIALOGUE_START.match(text) or _marker(text) or _SIGNED.match(text)
+        # a dialogue line or list item (after a line that ends a sentence: a wrapped line may start
+        # with a dash) starts a paragraph; a short heading-like first line stands alone
+        item = _marker(text) and (_ITEM_END.search(lines[-1]) if lines else True)
+        if lines and (_DIALOGUE_START.match(text) or item or _SIGNED.match(text)
                       or (index == 1 and _title_line(block))):
             paragraphs.append(_Paragraph(" ".join(lines), len(lines) == 1, indent))
             lines = []

@@ -34,6 +34,8 @@ BOILERPLATE = tuple(re.compile(pattern, re.I) for pattern in (
 ))
 """Whole lines that are website furniture, not essay (matched case-insensitively, lines ≤ 100 chars)."""
 
+SUBHEADING_WORDS = 12
+"""A paragraph that is all bold, this short and without closing punctuation, is a subheading."""
 LEAD_BLOCKS = 8
 """Bylines, datelines and epigraphs are looked for among this many blocks at the top."""
 PROSE_WORDS = 12
@@ -51,7 +53,14 @@ _DATE = re.compile(
 _DATELINE_FILLER = re.compile(
     r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\b|\b(?:first|last|published|posted|updated|modified|dated|"
     r"on|at|pst|pdt|est|edt|gmt|utc|bst)\b|[\s,|·—–:-]+", re.I)
+_CLOSING = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
 _ATTRIBUTION = re.compile(rf"(?:—|–|―|--?)\s*(?P<name>{_NAME}.*)")
+
+
+def bold_subheading(text: str) -> bool:
+    """Whether an all-bold paragraph's text is short enough to be a subheading (``**The Route**``)."""
+    text = text.strip()
+    return 0 < words(text) <= SUBHEADING_WORDS and not _CLOSING.search(text)
 
 
 def is_boilerplate(line: str) -> bool:
