@@ -30,6 +30,8 @@ SENTENCE_PAUSE_MS = 350
 """After a sentence."""
 PARAGRAPH_PAUSE_MS = 900
 """After a paragraph inside a section."""
+ITEM_PAUSE_MS = 600
+"""After a list item that another follows (the list's last item gets a paragraph's pause)."""
 SECTION_PAUSE_MS = 1500
 """After the last words of a section."""
 
@@ -62,6 +64,8 @@ class _Part:
     """Its paragraphs (and list items) as cleaned prose."""
     marks: dict[int, str] = field(default_factory=dict)
     """Paragraph index → a note for its first segment (``epigraph``)."""
+    items: set[int] = field(default_factory=set)
+    """The indexes of the paragraphs that are list items."""
 
     def words(self) -> int:
         """How many words the section has so far."""
@@ -172,6 +176,8 @@ def _parts(document: Document) -> list[_Part]:
             parts.append(_Part(""))
         if block.kind is Kind.EPIGRAPH:
             parts[-1].marks[len(parts[-1].paragraphs)] = "epigraph, set apart before the essay"
+        if block.kind is Kind.ITEM:
+            parts[-1].items.add(len(parts[-1].paragraphs))
         parts[-1].paragraphs.append(text)
     return [part for part in parts if part.paragraphs]
 
@@ -212,7 +218,8 @@ def _section(part: _Part, characters: Characters) -> Section | None:
         said = [segment for piece in _pieces(paragraph, characters) for segment in _spoken(piece)]
         if said:
             said[0].note = _note(f"{part.marks.get(index, '')} {said[0].note}")
-            said[-1].pause_ms = PARAGRAPH_PAUSE_MS
+            listed = {index, index + 1} <= part.items  # one list item with another after it
+            said[-1].pause_ms = ITEM_PAUSE_MS if listed else PARAGRAPH_PAUSE_MS
             spoken += said
     if not spoken:
         return None
