@@ -558,6 +558,7 @@ def test_a_wrapped_line_that_starts_with_a_dash_or_initial_is_not_a_list_item() 
 
 
 def test_list_items_are_read_as_a_list() -> None:
-    script = draft(read_markdown(f"{PROSE}\n\n- A coat.\n- A hat.\n- A scarf.\n\n{PROSE}\n"))
+    packing = f"## Packing\n\n{PROSE}\n\n- A coat.\n- A hat.\n- A scarf.\n\n{PROSE}\n\n## Off\n\nGone.\n"
+    script = draft(read_markdown(packing))
     pauses = [(s.text, s.pause_after.ms) for s in script.sections[0].segments]
     assert pauses[1:4] == [("A coat.", 600), ("A hat.", 600), ("A scarf.", 900)]  # the last: a paragraph
