@@ -562,3 +562,25 @@ def test_list_items_are_read_as_a_list() -> None:
     script = draft(read_markdown(packing))
     pauses = [(s.text, s.pause_after.ms) for s in script.sections[0].segments]
     assert pauses[1:4] == [("A coat.", 600), ("A hat.", 600), ("A scarf.", 900)]  # the last: a paragraph
+
+
+def test_scraped_tags_entities_and_citation_marks_are_not_spoken() -> None:
+    text = ("A review that was scraped from a page.<br /><br />It has <i>tags</i> &amp; entities, "
+            "a citation[3] and a ﬁne ligature.[citation needed] Still, if a<b and c>d, the maths stays.")
+    assert [b.text for b in read_text(text).blocks] == [
+        "A review that was scraped from a page.",
+        "It has tags & entities, a citation and a fine ligature. Still, if a<b and c>d, the maths stays."]
+
+
+def test_markdown_template_tags_and_heading_attributes_are_not_spoken() -> None:
+    document = read_markdown('## The Route {#route}\n\n{{< figure src="a.png" >}}\n\n'
+                             'We walked{% raw %} on.\n')
+    assert document.title == "The Route"
+    assert kinds(document) == [("paragraph", "We walked on.")]
+
+
+def test_html_footnote_superscripts_dropped_ordinals_kept() -> None:
+    page = ("<html><body><p>It was the 19<sup>th</sup> century, as the notes say.<sup><a href='#n1'>1</a>"
+            "</sup> Nobody doubts it.</p></body></html>")
+    assert kinds(read(Path("p.html"), page.encode())) == [
+        ("paragraph", "It was the 19th century, as the notes say. Nobody doubts it.")]

@@ -56,15 +56,19 @@ class Document:
     """The format it was read from (a ``FORMATS`` name)."""
 
 
+_CITATION = re.compile(r"\[(?:\d{1,3}(?:[,–-]\s?\d{1,3})*|[a-z]|citation needed|clarification needed|"
+                       r"according to whom\?|by whom\?|when\?|which\?|who\?|edit)\]", re.I)
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _URL = re.compile(r"<?\b(?:https?://|ftp://|www\.)[^\s<>\"”’)\]]*[^\s<>\"”’)\].,;:!?]>?", re.I)
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def spoken_text(text: str) -> str:
-    """Block text as it may be spoken: URLs, zero-width marks and emptied brackets removed, one line."""
-    text = _ZERO_WIDTH.sub("", text)
-    text = _EMPTY_BRACKETS.sub("", _URL.sub("", text))
+    """Block text as it may be spoken, on one line: URLs, citation marks (``[1]``, ``[citation needed]``),
+    zero-width marks and brackets left empty removed, typographic ligatures (``ﬁ``) spelled out."""
+    text = _ZERO_WIDTH.sub("", text).translate(_LIGATURES)
+    text = _EMPTY_BRACKETS.sub("", _CITATION.sub("", _URL.sub("", text)))
     text = " ".join(text.split())
     return re.sub(r"\s+(?=[,.;:!?](?:\s|\Z))", "", text)
 

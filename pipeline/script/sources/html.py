@@ -9,6 +9,7 @@ no article are read whole by ``blocks_of`` (also what EPUB chapters go through).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pipeline.script.sources.document import Block, Document, Kind, block, words
@@ -22,6 +23,7 @@ SMALL_PAGE_WORDS = 300
 """A page with fewer words than this in its body is read whole, without extracting an article."""
 
 _METADATA = ("title", "author", "date", "description")
+_MARK = re.compile(r"\[?(?:\d{1,3}|[*†‡§¶]+)\]?")
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
                       "button", "select", "figure", "figcaption", "img", "svg", "table", "pre", "code",
                       "iframe", "object", "video", "audio", "graphic", "head"})
@@ -41,10 +43,16 @@ def _text(element: _Element) -> str:
         name = _local(child)
         if name in ("br", "lb"):
             said.append(" ")
-        elif name and name not in _SKIPPED:
+        elif name and name not in _SKIPPED and not _footnote_mark(child):
             said.append(_text(child))
         said.append(child.tail or "")
     return "".join(said)
+
+
+def _footnote_mark(element: _Element) -> bool:
+    """A superscript that is only a number or a dagger (``<sup>3</sup>``): a footnote mark, not a word."""
+    superscript = _local(element) == "sup" or (_local(element) == "hi" and "sup" in element.get("rend", ""))
+    return superscript and bool(_MARK.fullmatch("".join(element.itertext()).strip()))
 
 
 def _bold_only(element: _Element) -> bool:

@@ -21,6 +21,8 @@ from pipeline.script.sources.structure import bold_subheading, refine
 _TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\n(.*?)^\+\+\+[ \t]*\n?", re.S | re.M)
 _SCRAPER = re.compile(r"\A((?:[A-Z][\w ]{1,30}:[ \t]*.*\n+){1,8})Markdown Content:[ \t]*\n")
 _SCRAPER_KEYS = {"title": "title", "published time": "date", "author": "author", "description": "description"}
+_TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%.*?%\}", re.S)  # Hugo shortcodes, Jekyll/Liquid tags
+_HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*\Z")  # "## Title {#title}" (kramdown, Pandoc)
 _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]*\]")
 _DROPPED = {"fence": "code block", "code_block": "code block", "html_block": "HTML block"}
 
@@ -113,6 +115,7 @@ def read_markdown(text: str) -> Document:
     from mdit_py_plugins.front_matter import front_matter_plugin
 
     body, fields, note = _front_matter(text.replace("\r\n", "\n"))
+    body, templated = _TEMPLATE_TAG.subn("", body)
     parser = MarkdownIt("commonmark").use(front_matter_plugin).use(footnote_plugin).enable("table")
     reader = _Reader(notes=[note] if note else [])
     tokens = parser.parse(body)
@@ -145,7 +148,7 @@ def read_markdown(text: str) -> Document:
             children = token.children or []
             said = reader.inline(children)
             if reader.heading:
-                reader.add(Kind.HEADING, said, reader.heading)
+                reader.add(Kind.HEADING, _HEADING_ATTRIBUTES.sub("", said), reader.heading)
                 reader.heading = 0
             elif not reader.lists and not reader.quotes and _bold_only(children) and bold_subheading(said):
                 reader.add(Kind.HEADING, said, 6)
@@ -157,6 +160,7 @@ def read_markdown(text: str) -> Document:
         reader.notes.append(f"{len(footnotes)} footnotes are read at the end, under Notes (not their marks)")
         reader.blocks.append(Block(Kind.HEADING, "Notes", 2))
         reader.blocks += [replace(note, kind=Kind.PARAGRAPH) for note in footnotes]
+    dropped |= {"template tag": templated} if templated else {}
     reader.notes += [f"dropped {count} {what}{'s' if count > 1 else ''}" for what, count in dropped.items()]
     return refine(Document(
         tuple(item for item in reader.blocks if item),

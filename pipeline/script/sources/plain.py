@@ -9,6 +9,7 @@ a scene break; a "Contents" list is dropped. Bylines and datelines are found by 
 
 from __future__ import annotations
 
+import html
 import re
 import string
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ _NUMBER = re.compile(r"(?:\d{1,3}|[a-z]|[ivx]{1,5}|[IVX]{2,5})[.)]\s+(?=\S)|\((?
 _ITEM_END = re.compile(r"[.!?…:;][\"”’')\]]*\Z")
 _SIGNED = re.compile(r"(?:—|–|―|--)\s*[A-Z]")  # "— Ada Vale" under a quotation
 _CONTENTS = re.compile(r"(?:table of )?contents?\s*:?", re.I)
+_LINE_BREAK = re.compile(r"<br\s*/?>|</?p\s*>", re.I)
+_INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|u|s|span|a|small|big|sup|sub|font|cite|q|mark)"
+                         r"(?:\s+[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s>]+))*\s*/?>", re.I)
 _EMPHASIS = re.compile(r"(?<![\w*_\\])([*_]{1,2})(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*_])")
 
 
@@ -139,9 +143,17 @@ def _numbered(paragraph: _Paragraph | None) -> bool:
     return paragraph is not None and bool(_marker(paragraph.text))
 
 
+def _untagged(text: str) -> str:
+    """Text scraped from a web page keeps a few tags and entities: ``<br />`` breaks lines, the rest go."""
+    if "<" not in text and "&" not in text:
+        return text
+    text = _LINE_BREAK.sub("\n", text)
+    return html.unescape(_INLINE_TAG.sub("", text))
+
+
 def read_text(text: str) -> Document:
     """A plain-text essay as a Document (title line, headings, paragraphs, lists, epigraph, breaks)."""
-    paragraphs, notes = _paragraphs(text)
+    paragraphs, notes = _paragraphs(_untagged(text))
     paragraphs = [_Paragraph(unemphasised(p.text), p.standalone, p.indent) for p in paragraphs]
     title = ""
     if len(paragraphs) > 1 and paragraphs[0].standalone and heading_like(paragraphs[0].text):
