@@ -584,3 +584,16 @@ def test_html_footnote_superscripts_dropped_ordinals_kept() -> None:
             "</sup> Nobody doubts it.</p></body></html>")
     assert kinds(read(Path("p.html"), page.encode())) == [
         ("paragraph", "It was the 19th century, as the notes say. Nobody doubts it.")]
+
+
+def test_numbered_chapter_headings_and_a_heading_that_is_not_a_byline() -> None:
+    text = (f"A TALE\n\nCHAPTER I.\n\n{PROSE}\n\nCHAPTER II. THE RIVER\n\n{PROSE}\n\nBy Design\n\n{PROSE}\n")
+    document = read_text(text)
+    headings = [b.text for b in document.blocks if b.kind is Kind.HEADING]
+    assert headings == ["Chapter I.", "Chapter II. The River", "By Design"] and document.author == ""
+
+
+def test_html_in_a_declared_legacy_charset() -> None:
+    page = ('<html><head><meta charset="windows-1252"><title>Café</title></head>'
+            '<body><p>A café on the corner – open late.</p></body></html>').encode("cp1252")
+    assert kinds(read(Path("old.htm"), page)) == [("paragraph", "A café on the corner – open late.")]

@@ -74,10 +74,28 @@ def _read_markdown(text: str) -> Document:
     return read_markdown(text)
 
 
-def _read_html(text: str) -> Document:
+def _read_html(data: bytes, path: Path) -> Document:
     from pipeline.script.sources.html import read_html
 
-    return read_html(text)
+    return read_html(_html_text(data, path))
+
+
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", re.I)
+
+
+def _html_text(data: bytes, path: Path) -> str:
+    """A saved page's text: UTF-8, else the charset its ``<meta>`` declares (pages predate UTF-8)."""
+    try:
+        return decode_text(data, path)
+    except EssaycastError:
+        declared = _CHARSET.search(data[:4096])
+        if not declared or b"\x00" in data:
+            raise
+        try:
+            return data.decode(declared[1].decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            raise EssaycastError(f"{path} is not readable as {declared[1].decode('ascii')} text",
+                                 hint="re-save the page as UTF-8") from None
 
 
 def _read_epub(data: bytes, path: Path) -> Document:
@@ -103,7 +121,7 @@ FORMATS: tuple[Format, ...] = (
     Format("epub", (".epub",), lambda data: "META-INF/container.xml" in _zip_names(data), _read_epub),
     Format("docx", (".docx",), lambda data: "word/document.xml" in _zip_names(data), _read_docx),
     Format("html", (".html", ".htm", ".xhtml"), lambda data: bool(_HTML_START.match(_head(data))),
-           _text(_read_html)),
+           _read_html),
     Format("markdown", (".md", ".markdown", ".mdown", ".mkd"),
            lambda data: b"\x00" not in data[:4096] and bool(_MARKDOWN_SIGNS.search(_head(data, 65536))),
            _text(_read_markdown)),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-import string
 from dataclasses import dataclass
 
 from pipeline.script.sources.document import Block, Document, Kind, block, words
@@ -31,6 +30,10 @@ _BULLET = re.compile(r"[-*•◦▪–+]\s+(?=\S)")
 _NUMBER = re.compile(r"(?:\d{1,3}|[a-z]|[ivx]{1,5}|[IVX]{2,5})[.)]\s+(?=\S)|\((?:\d{1,3}|[a-z])\)\s+(?=\S)")
 _ITEM_END = re.compile(r"[.!?…:;][\"”’')\]]*\Z")
 _SIGNED = re.compile(r"(?:—|–|―|--)\s*[A-Z]")  # "— Ada Vale" under a quotation
+_NUMBERED_HEADING = re.compile(
+    r"(?:(?:chapter|part|book|section|letter|canto|act|scene|essay)\s+(?:[ivxlcdm]+|\d+|[a-z]+(?:-[a-z]+)?)"
+    r"|[IVXLC]{1,7})[.:]?(?:\s+[^.!?]*[.]?)?", re.I)
+_ROMAN = re.compile(r"[IVXLCDM]+[.:,]?")
 _CONTENTS = re.compile(r"(?:table of )?contents?\s*:?", re.I)
 _LINE_BREAK = re.compile(r"<br\s*/?>|</?p\s*>", re.I)
 _INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|u|s|span|a|small|big|sup|sub|font|cite|q|mark)"
@@ -51,8 +54,8 @@ class _Paragraph:
 
 
 def heading_like(text: str) -> bool:
-    """A short line without closing punctuation (or a Markdown heading): a title or subheading."""
-    if _MARKDOWN_HEADING.match(text):
+    """A short line without closing punctuation (or a Markdown heading, or ``CHAPTER IV.``)."""
+    if _MARKDOWN_HEADING.match(text) or (_NUMBERED_HEADING.fullmatch(text) and words(text) <= HEADING_WORDS):
         return True
     return (0 < words(text) <= HEADING_WORDS and len(text) <= 100 and not _CLOSING_MARK.search(text)
             and (text[0].isupper() or text[0].isdigit() or text[0] in "\"“'‘")
@@ -116,7 +119,9 @@ def _paragraphs(text: str) -> tuple[list[_Paragraph], list[str]]:
 def heading_text(text: str) -> str:
     """A heading line as a title: Markdown ``#`` marks dropped, ALL CAPS made title case."""
     text = " ".join(_MARKDOWN_HEADING.sub("", text, count=1).split()).strip("#").strip()
-    return string.capwords(text) if text.isupper() and len(text) > 4 else text
+    if not text.isupper() or len(text) <= 4:
+        return text
+    return " ".join(word if _ROMAN.fullmatch(word) else word.capitalize() for word in text.split())
 
 
 def unemphasised(text: str) -> str:

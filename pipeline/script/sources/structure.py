@@ -71,7 +71,10 @@ def is_boilerplate(line: str) -> bool:
 def _byline(text: str) -> str:
     """The author's name if ``text`` is a byline, else ''."""
     match = _BYLINE.fullmatch(text)
-    return match["name"] if match and words(text) <= 16 and not text.endswith(".") else ""
+    if not match or words(text) > 16 or text.endswith("."):
+        return ""
+    names = [word for word in match["name"].split() if word[:1].isupper()]
+    return match["name"] if len(names) >= 2 else ""  # "By Design" is a heading, "By Ada Vale" a byline
 
 
 def _dateline(text: str) -> str:
