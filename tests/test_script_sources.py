@@ -597,3 +597,9 @@ def test_html_in_a_declared_legacy_charset() -> None:
     page = ('<html><head><meta charset="windows-1252"><title>Café</title></head>'
             '<body><p>A café on the corner – open late.</p></body></html>').encode("cp1252")
     assert kinds(read(Path("old.htm"), page)) == [("paragraph", "A café on the corner – open late.")]
+
+
+def test_unpunctuated_list_lines_are_items_each() -> None:
+    assert kinds(read_text(f"{PROSE}\n\nWe packed:\n- apples\n- pears\n- plums\n")) == [
+        ("paragraph", PROSE.strip()), ("paragraph", "We packed:"),
+        ("item", "apples"), ("item", "pears"), ("item", "plums")]

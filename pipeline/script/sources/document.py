@@ -84,3 +84,8 @@ def block(kind: Kind, text: str = "", level: int = 0) -> Block | None:
 def words(text: str) -> int:
     """How many words ``text`` has (whitespace-separated)."""
     return len(text.split())
+
+
+def shortened(text: str, limit: int = 60) -> str:
+    """``text`` cut at a word to at most about ``limit`` characters (for notes)."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from pipeline.script.sources.document import Block, Document, Kind, block, words
+from pipeline.script.sources.document import Block, Document, Kind, block, shortened, words
 from pipeline.script.sources.structure import is_boilerplate, refine
 
 WRAP_WIDTH = 120
@@ -82,7 +82,7 @@ def _paragraphs_of(block: list[str], indent: int) -> list[_Paragraph]:
     for index, text in enumerate(block):
         # a dialogue line or list item (after a line that ends a sentence: a wrapped line may start
         # with a dash) starts a paragraph; a short heading-like first line stands alone
-        item = _marker(text) and (_ITEM_END.search(lines[-1]) if lines else True)
+        item = _marker(text) and (not lines or _ITEM_END.search(lines[-1]) or _marker(lines[0]))
         if lines and (_DIALOGUE_START.match(text) or item or _SIGNED.match(text)
                       or (index == 1 and _title_line(block))):
             paragraphs.append(_Paragraph(" ".join(lines), len(lines) == 1, indent))
@@ -140,10 +140,6 @@ def _contents_end(paragraphs: list[_Paragraph], start: int) -> int:
     return end
 
 
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
-
-
 def _numbered(paragraph: _Paragraph | None) -> bool:
     return paragraph is not None and bool(_marker(paragraph.text))
 
@@ -175,7 +171,7 @@ def read_text(text: str) -> Document:
         if paragraph.standalone and _CONTENTS.fullmatch(paragraph.text):
             end = _contents_end(paragraphs, index)
             entries = " ".join(entry.text for entry in paragraphs[index:end])
-            notes.append(f"dropped a table of contents: \"{_short(entries)}\"")
+            notes.append(f"dropped a table of contents: \"{shortened(entries, 80)}\"")
             index = end
             continue
         marker = _marker(paragraph.text)

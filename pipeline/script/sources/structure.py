@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pipeline.script.sources.document import Block, Document, Kind, words
+from pipeline.script.sources.document import Block, Document, Kind, shortened, words
 
 BOILERPLATE = tuple(re.compile(pattern, re.I) for pattern in (
     r"view (?:more|all)(?: about)?(?: .{1,60})? (?:reviews?|comments?|posts?|articles?|photos?|stories)",
@@ -133,12 +133,8 @@ def refine(document: Document) -> Document:
         elif lead and blocks and blocks[-1].kind is Kind.EPIGRAPH and (found := _ATTRIBUTION.fullmatch(text)):
             item = replace(item, kind=Kind.EPIGRAPH, text=found["name"])
         if item.kind is Kind.EPIGRAPH and not (blocks and blocks[-1].kind is Kind.EPIGRAPH):
-            notes.append(f"epigraph: \"{_short(item.text)}\" is spoken before the essay")
+            notes.append(f"epigraph: \"{shortened(item.text)}\" is spoken before the essay")
         blocks.append(item)
         if item.kind is Kind.PARAGRAPH and words(text) > PROSE_WORDS:
             top = False
     return replace(document, blocks=tuple(blocks), title=title, author=author, date=date, notes=tuple(notes))
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
