@@ -205,7 +205,8 @@ def test_toml_front_matter_and_scraper_header() -> None:
     assert (toml.title, toml.author) == ("A Post", "Ada Vale and Bo Lind")
     assert kinds(toml) == [("paragraph", PROSE.strip())]
     scraped = read_markdown("Title: How to Walk\n\nURL Source: https://example.com/walk\n\n"
-                            "Markdown Content:\n" + PROSE + "\n\n![Image 1: a park](https://example.com/p.png)\n")
+                            "Markdown Content:\n" + PROSE + "\n\n![Image 1: a park](https://example.com/p.png)\n"
+                            "\n[Image 2: a bench](https://example.com/b.png)\n")
     assert scraped.title == "How to Walk"
     assert kinds(scraped) == [("paragraph", PROSE.strip())]
 

@@ -70,7 +70,7 @@ def spoken_text(text: str) -> str:
     text = _ZERO_WIDTH.sub("", text).translate(_LIGATURES)
     text = _EMPTY_BRACKETS.sub("", _CITATION.sub("", _URL.sub("", text)))
     text = " ".join(text.split())
-    return re.sub(r"\s+(?=[,.;:!?](?:\s|\Z))", "", text)
+    return re.sub(r"\s+(?=[,.;:!?](?:\s|\Z)|[)\]])|(?<=[(\[])\s+", "", text)
 
 
 def block(kind: Kind, text: str = "", level: int = 0) -> Block | None:

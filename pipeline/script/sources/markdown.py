@@ -23,6 +23,7 @@ _SCRAPER = re.compile(r"\A((?:[A-Z][\w ]{1,30}:[ \t]*.*\n+){1,8})Markdown Conten
 _SCRAPER_KEYS = {"title": "title", "published time": "date", "author": "author", "description": "description"}
 _TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%.*?%\}", re.S)  # Hugo shortcodes, Jekyll/Liquid tags
 _HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*\Z")  # "## Title {#title}" (kramdown, Pandoc)
+_SCRAPED_IMAGE = re.compile(r"Image \d+(?::.*)?", re.S)
 _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]*\]")
 _DROPPED = {"fence": "code block", "code_block": "code block", "html_block": "HTML block"}
 
@@ -42,9 +43,15 @@ class _Reader:
     def inline(self, children: Sequence[object]) -> str:
         """The words of an inline token's children: link text kept, URLs/images/HTML/marks dropped."""
         said: list[str] = []
+        link_start = 0
         for child in children:
             kind = child.type  # type: ignore[attr-defined]
-            if kind == "text":  # a footnote mark with no footnote stays text: drop it all the same
+            if kind == "link_open":
+                link_start = len(said)
+            elif kind == "link_close" and _SCRAPED_IMAGE.fullmatch("".join(said[link_start:]).strip()):
+                self.notes.append(f"image not spoken: \"{''.join(said[link_start:]).strip()}\"")
+                del said[link_start:]  # a scraper's stand-in for an image: [Image 2: a loaf](…)
+            elif kind == "text":  # a footnote mark with no footnote stays text: drop it all the same
                 said.append(_FOOTNOTE_MARK.sub("", child.content))  # type: ignore[attr-defined]
             elif kind == "code_inline":
                 said.append(child.content)  # type: ignore[attr-defined]
