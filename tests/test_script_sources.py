@@ -604,3 +604,10 @@ def test_unpunctuated_list_lines_are_items_each() -> None:
     assert kinds(read_text(f"{PROSE}\n\nWe packed:\n- apples\n- pears\n- plums\n")) == [
         ("paragraph", PROSE.strip()), ("paragraph", "We packed:"),
         ("item", "apples"), ("item", "pears"), ("item", "plums")]
+
+
+def test_title_from_a_numbered_file_name() -> None:
+    from pipeline.script.storage import title_from_filename
+
+    assert title_from_filename("01-grey-walls.txt") == "Grey Walls"
+    assert title_from_filename("1984-notes.txt") == "1984 Notes"  # a year is part of the name

@@ -32,8 +32,9 @@ WORDS_PER_MINUTE = 150
 
 
 def title_from_filename(path: Path | str) -> str:
-    """A readable title from a file name: ``her-review.txt`` → ``Her Review``."""
-    words = re.sub(r"[-_.\s]+", " ", Path(path).stem).split()
+    """A readable title from a file name: ``her-review.txt`` → ``Her Review`` (``01-`` numbering dropped)."""
+    stem = re.sub(r"\A\d{1,3}[-_.\s]+(?=[^\W\d])", "", Path(path).stem)
+    words = re.sub(r"[-_.\s]+", " ", stem).split()
     return " ".join(word[:1].upper() + word[1:] for word in words)
 
 
