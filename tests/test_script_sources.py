@@ -592,6 +592,9 @@ def test_numbered_chapter_headings_and_a_heading_that_is_not_a_byline() -> None:
     document = read_text(text)
     headings = [b.text for b in document.blocks if b.kind is Kind.HEADING]
     assert headings == ["Chapter I.", "Chapter II. The River", "By Design"] and document.author == ""
+    for line in ("I did not speak, and it was he who spoke again.", "Part of it was good.",
+                 "Section 2 explains the method."):
+        assert kinds(read_text(f"{PROSE}\n\n{line}\n\n{PROSE}\n"))[1] == ("paragraph", line)
 
 
 def test_html_in_a_declared_legacy_charset() -> None:

@@ -30,9 +30,11 @@ _BULLET = re.compile(r"[-*•◦▪–+]\s+(?=\S)")
 _NUMBER = re.compile(r"(?:\d{1,3}|[a-z]|[ivx]{1,5}|[IVX]{2,5})[.)]\s+(?=\S)|\((?:\d{1,3}|[a-z])\)\s+(?=\S)")
 _ITEM_END = re.compile(r"[.!?…:;][\"”’')\]]*\Z")
 _SIGNED = re.compile(r"(?:—|–|―|--)\s*[A-Z]")  # "— Ada Vale" under a quotation
-_NUMBERED_HEADING = re.compile(
-    r"(?:(?:chapter|part|book|section|letter|canto|act|scene|essay)\s+(?:[ivxlcdm]+|\d+|[a-z]+(?:-[a-z]+)?)"
-    r"|[IVXLC]{1,7})[.:]?(?:\s+[^.!?]*[.]?)?", re.I)
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|first|second|third|fourth|fifth|last")
+_NUMBERED_HEADING = re.compile(  # "CHAPTER IV.", "Part 2: The River", "XXXVII. The Shop"; not "I did not …"
+    rf"(?:(?:chapter|part|book|section|letter|canto|act|scene|essay)\s+(?:[ivxlcdm]+|\d+|{_NUMBER_WORDS})"
+    r"|[IVXLC]{1,7})(?:(?:[.:]|\s+[-–—])(?:\s+[^.!?]*\.?)?)?", re.I)
 _ROMAN = re.compile(r"[IVXLCDM]+[.:,]?")
 _CONTENTS = re.compile(r"(?:table of )?contents?\s*:?", re.I)
 _LINE_BREAK = re.compile(r"<br\s*/?>|</?p\s*>", re.I)
