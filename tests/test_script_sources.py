@@ -614,3 +614,17 @@ def test_title_from_a_numbered_file_name() -> None:
 
     assert title_from_filename("01-grey-walls.txt") == "Grey Walls"
     assert title_from_filename("1984-notes.txt") == "1984 Notes"  # a year is part of the name
+
+
+@pytest.mark.parametrize("name", ["broken.pdf", "broken.docx", "notes.rtf", "bad.md"])
+def test_the_cli_answers_a_bad_input_with_one_line(tmp_path: Path, name: str) -> None:
+    import subprocess
+    import sys
+
+    data = {"broken.pdf": b"%PDF-1.4\n junk", "broken.docx": b"PK\x03\x04 junk", "notes.rtf": b"{\\rtf1 x}",
+            "bad.md": b"@nobody: hi\n"}[name]
+    _write(tmp_path / name, data)
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "script", name], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr

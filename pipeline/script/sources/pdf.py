@@ -11,6 +11,7 @@ text (``plain``), so its structure rules apply. Title and author come from the P
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
 from pathlib import Path
@@ -41,6 +42,8 @@ def _pages(data: bytes, path: Path) -> tuple[list[list[str]], dict[str, str]]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    log = logging.getLogger("pypdf")
+    level, log.level = log.level, logging.ERROR  # its warnings about a damaged file are not for the user
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
@@ -49,6 +52,8 @@ def _pages(data: bytes, path: Path) -> tuple[list[list[str]], dict[str, str]]:
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise EssaycastError(f"{path} is not a readable PDF file ({type(exc).__name__}: {exc})",
                              hint="re-export it as PDF, or save the text as .txt") from None
+    finally:
+        log.setLevel(level)
     return pages, meta
 
 
