@@ -281,7 +281,9 @@ def test_html_page_read_whole_when_small() -> None:
 
 # --- EPUB, DOCX, PDF (built here with the readers' own libraries) ------------------------------
 
-def make_epub(chapters: list[tuple[str, str]]) -> bytes:
+def make_epub(chapters: list[tuple[str, str]], continued: str = "") -> bytes:
+    """An EPUB with a cover page, a chapter per (title, body) in the TOC, and optionally a file the TOC
+    does not name after the first chapter (as converters split long chapters)."""
     from ebooklib import epub
 
     book = epub.EpubBook()
@@ -296,12 +298,16 @@ def make_epub(chapters: list[tuple[str, str]]) -> bytes:
         chapter = epub.EpubHtml(title=title, file_name=f"ch{index}.xhtml", lang="en")
         chapter.content = f"<html><body><h1>{title}</h1>{body}</body></html>"
         items.append(chapter)
-    for item in (cover, *items):
+    split = []
+    if continued:
+        split = [epub.EpubHtml(title="", file_name="ch0_split.xhtml", lang="en")]
+        split[0].content = f"<html><body>{continued}</body></html>"
+    for item in (cover, *items, *split):
         book.add_item(item)
     book.toc = items
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
-    book.spine = [cover, "nav", *items]
+    book.spine = [cover, "nav", *items[:1], *split, *items[1:]]
     out = io.BytesIO()
     epub.write_epub(out, book)
     return out.getvalue()
@@ -309,12 +315,13 @@ def make_epub(chapters: list[tuple[str, str]]) -> bytes:
 
 def test_epub_has_a_section_per_chapter_from_the_toc() -> None:
     data = make_epub([("The First Evening", f"<p>{PROSE}</p><h2>An aside</h2><p>{PROSE}</p>"),
-                      ("The Second Evening", f"<p>{PROSE}</p>")])
+                      ("The Second Evening", f"<p>{PROSE}</p>")], continued="<p>The evening went on.</p>")
     document = read(Path("book.epub"), data)
     assert (document.title, document.author) == ("Two Evenings", "Ada Vale")
     headings = [b.text for b in document.blocks if b.kind is Kind.HEADING]
     assert headings == ["The First Evening", "The Second Evening"]
     assert "cover page" not in " ".join(b.text for b in document.blocks)
+    assert "The evening went on." in [b.text for b in document.blocks]  # a split chapter's second file
     script = draft(document)
     assert [s.title for s in script.sections] == ["The First Evening", "The Second Evening"]
 

@@ -1,10 +1,11 @@
 """EPUB books → a Document: one section per chapter, in the order of the table of contents.
 
 Chapters are the spine documents the table of contents names (its title is the chapter's heading,
-and a first heading inside the chapter that repeats it is not read twice); spine documents it does
-not name (cover, title page, copyright) are left out with a note. A book without a table of contents
-is read in spine order with its own headings. Title, author, date and description come from its
-Dublin Core metadata.
+and a first heading inside the chapter that repeats it is not read twice); a spine document it does
+not name continues the chapter before it (converters split long chapters into several files), and
+those before the first chapter (cover, title page, copyright) are left out with a note. A book
+without a table of contents is read in spine order with its own headings. Title, author, date and
+description come from its Dublin Core metadata.
 """
 
 from __future__ import annotations
@@ -53,14 +54,15 @@ def read_epub(data: bytes, path: Path) -> Document:
                              hint="re-export it from its editor, or save the text as .txt") from None
     titles = _toc_titles(book.toc, {})
     blocks: list[Block] = []
-    skipped = 0
+    skipped, started = 0, False
     for idref, _linear in book.spine:
         item = book.get_item_with_id(idref)
         if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT:
             continue
         title = titles.get(posixpath.normpath(item.get_name()), "")
-        if titles and not title:
-            skipped += 1
+        started = started or bool(title)
+        if titles and not started:
+            skipped += 1  # before the first chapter: cover, title page, copyright, contents
             continue
         try:
             root = lxml_html.document_fromstring(item.get_content())
@@ -74,7 +76,7 @@ def read_epub(data: bytes, path: Path) -> Document:
             chapter = [Block(Kind.HEADING, title, 1), *[
                 Block(Kind.PARAGRAPH, b.text) if b.kind is Kind.HEADING else b for b in chapter]]
         blocks += chapter
-    notes = [f"left out {skipped} parts of the book its table of contents does not name"] if skipped else []
+    notes = [f"left out {skipped} parts of the book before its first chapter"] if skipped else []
     return refine(Document(tuple(blocks), title=_metadata(book, "title"), author=_metadata(book, "creator"),
                            date=_metadata(book, "date"), description=_metadata(book, "description"),
                            notes=tuple(notes), source_format="epub"))
