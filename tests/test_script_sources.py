@@ -635,3 +635,19 @@ def test_the_cli_answers_a_bad_input_with_one_line(tmp_path: Path, name: str) ->
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_nested_lists_and_inline_breaks() -> None:
+    page = ("<html><body><ul><li>Fruit <em>first</em><ul><li>apples</li><li>pears</li></ul></li>"
+            "<li>Bread</li></ul></body></html>")
+    assert kinds(read(Path("list.html"), page.encode())) == [
+        ("item", "Fruit first"), ("item", "apples"), ("item", "pears"), ("item", "Bread")]
+    assert kinds(read_markdown("One line<br>and the next.\n")) == [("paragraph", "One line and the next.")]
+
+
+def test_an_old_page_of_loose_text_and_line_breaks() -> None:
+    page = ("<html><body>First paragraph, <b>loose</b> in the body.<br><br>Second one.<div>A box.</div>"
+            "</body></html>")
+    assert kinds(read(Path("old.html"), page.encode())) == [
+        ("paragraph", "First paragraph, loose in the body."), ("paragraph", "Second one."),
+        ("paragraph", "A box.")]

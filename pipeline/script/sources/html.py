@@ -36,15 +36,18 @@ def _local(element: _Element) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
-def _text(element: _Element) -> str:
-    """An element's words, with line breaks as spaces and nothing from skipped elements."""
+def _text(element: _Element, inline_only: bool = False) -> str:
+    """An element's words, with line breaks as spaces and nothing from skipped elements.
+
+    ``inline_only``: without the blocks nested in it (a list item's own words, not its sub-list's).
+    """
     said = [element.text or ""]
     for child in element:
         name = _local(child)
         if name in ("br", "lb"):
             said.append(" ")
         elif name and name not in _SKIPPED and not _footnote_mark(child):
-            said.append(_text(child))
+            said.append("" if inline_only and name not in _INLINE else _text(child))
         said.append(child.tail or "")
     return "".join(said)
 
@@ -72,48 +75,67 @@ def _paragraph(element: _Element) -> Block | None:
     return block(Kind.PARAGRAPH, said)
 
 
-def blocks_of(root: _Element, lists: int = 0, quoted: bool = False) -> list[Block]:
-    """The blocks of an HTML (or trafilatura XML) tree in reading order."""
+def blocks_of(root: _Element, lists: int = 0, quoted: bool = False, inline: bool = True) -> list[Block]:
+    """The blocks of an HTML (or trafilatura XML) tree in reading order.
+
+    Loose words between blocks (an old page's ``<body>text<br><br>more</body>``) are paragraphs
+    too, a double ``<br>`` between them; ``inline=False`` leaves them out (a list item's own words,
+    read already).
+    """
+    loose_kind = Kind.ITEM if lists else Kind.QUOTE if quoted else Kind.PARAGRAPH
     found: list[Block | None] = []
+    run: list[str] = [root.text or ""] if inline else []
+    breaks = 0
+
+    def flush() -> None:
+        if run:
+            found.append(block(loose_kind, "".join(run)))
+            run.clear()
+
     for element in root:
         name = _local(element)
         if name == "head" and element.get("rend"):  # trafilatura's heading: <head rend="h2">
             name = element.get("rend", "")
             name = name if name in _HEADINGS else "h2"
-        if not name or name in _SKIPPED:
-            continue
-        if name in _HEADINGS:
-            found.append(block(Kind.HEADING, _text(element), _HEADINGS[name]))
-        elif name in ("ul", "ol", "list"):
-            found += blocks_of(element, lists + 1, quoted)
-        elif name in ("li", "item"):
-            nested = [child for child in element if _local(child) in ("ul", "ol", "list", "p")]
-            if nested:
-                lead = element.text or ""
-                found.append(block(Kind.ITEM, lead, max(lists - 1, 0)))
-                found += blocks_of(element, lists, quoted)
-            else:
-                found.append(block(Kind.ITEM, _text(element), max(lists - 1, 0)))
-        elif name in ("blockquote", "quote"):
-            inner = blocks_of(element, lists, True)
-            found += inner if inner else [block(Kind.QUOTE, _text(element))]
-        elif name == "hr":
-            found.append(block(Kind.BREAK))
-        elif name == "p":
-            paragraph = _paragraph(element)
-            kind = Kind.ITEM if lists else Kind.QUOTE if quoted else None
-            found.append(Block(kind, paragraph.text) if kind and paragraph else paragraph)
-        elif any(_local(child) in _BLOCKS for child in element):
-            found += blocks_of(element, lists, quoted)  # a container (div, section, article, main)
-        else:
-            kind = Kind.ITEM if lists else Kind.QUOTE if quoted else Kind.PARAGRAPH
-            found.append(block(kind, _text(element)))
+        breaks = breaks + 1 if name in ("br", "lb") else 0
+        if breaks == 2:
+            flush()
+        if name in _INLINE:
+            if inline and not _footnote_mark(element):
+                run.append(_text(element))
+        elif name and name not in _SKIPPED and name not in ("br", "lb"):
+            flush()
+            found += _block_element(element, name, lists, quoted)
+        if inline:
+            run.append(" " if name in ("br", "lb") else "")
+            run.append(element.tail or "")
+    flush()
     return [item for item in found if item]
 
 
-_BLOCKS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li", "blockquote", "hr", "list",
-                     "item", "quote", "body", *_HEADINGS})
+def _block_element(element: _Element, name: str, lists: int, quoted: bool) -> list[Block | None]:
+    """The blocks of one block-level element."""
+    if name in _HEADINGS:
+        return [block(Kind.HEADING, _text(element), _HEADINGS[name])]
+    if name in ("ul", "ol", "list"):
+        return list(blocks_of(element, lists + 1, quoted))
+    if name in ("li", "item"):
+        item = block(Kind.ITEM, _text(element, inline_only=True), max(lists - 1, 0))
+        return [item, *blocks_of(element, lists, quoted, inline=False)]
+    if name in ("blockquote", "quote"):
+        return list(blocks_of(element, lists, True))
+    if name == "hr":
+        return [block(Kind.BREAK)]
+    if name == "p":
+        paragraph = _paragraph(element)
+        kind = Kind.ITEM if lists else Kind.QUOTE if quoted else None
+        return [Block(kind, paragraph.text) if kind and paragraph else paragraph]
+    return list(blocks_of(element, lists, quoted))  # a container: div, section, article, main, td, …
 
+
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "hi",
+                     "i", "ins", "kbd", "mark", "q", "ref", "s", "samp", "small", "span", "strong", "sub",
+                     "sup", "time", "tt", "u", "var", "wbr", "label", "acronym", "nobr"})
 
 def _page_title(tree: _Element) -> str:
     for path in ("//meta[@property='og:title']/@content", "//h1", "//title/text()"):

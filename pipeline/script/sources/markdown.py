@@ -23,6 +23,7 @@ _SCRAPER = re.compile(r"\A((?:[A-Z][\w ]{1,30}:[ \t]*.*\n+){1,8})Markdown Conten
 _SCRAPER_KEYS = {"title": "title", "published time": "date", "author": "author", "description": "description"}
 _TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%.*?%\}", re.S)  # Hugo shortcodes, Jekyll/Liquid tags
 _HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*\Z")  # "## Title {#title}" (kramdown, Pandoc)
+_BREAK_TAG = re.compile(r"<br\b", re.I)
 _SCRAPED_IMAGE = re.compile(r"Image \d+(?::.*)?", re.S)
 _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]*\]")
 _DROPPED = {"fence": "code block", "code_block": "code block", "html_block": "HTML block"}
@@ -55,8 +56,9 @@ class _Reader:
                 said.append(_FOOTNOTE_MARK.sub("", child.content))  # type: ignore[attr-defined]
             elif kind == "code_inline":
                 said.append(child.content)  # type: ignore[attr-defined]
-            elif kind in ("softbreak", "hardbreak"):
-                said.append(" ")
+            elif kind in ("softbreak", "hardbreak", "html_inline"):  # of raw HTML, only <br> says anything
+                content = child.content  # type: ignore[attr-defined]
+                said.append(" " if kind != "html_inline" or _BREAK_TAG.match(content) else "")
             elif kind == "image":
                 alt = " ".join(child.content.split())  # type: ignore[attr-defined]
                 self.notes.append(f"image not spoken: \"{alt}\"" if alt else "image not spoken")
