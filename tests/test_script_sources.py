@@ -651,3 +651,13 @@ def test_an_old_page_of_loose_text_and_line_breaks() -> None:
     assert kinds(read(Path("old.html"), page.encode())) == [
         ("paragraph", "First paragraph, loose in the body."), ("paragraph", "Second one."),
         ("paragraph", "A box.")]
+
+
+def test_underlined_headings_and_illustration_lines_in_plain_text() -> None:
+    text = (f"The Walk\n========\n\n{PROSE}\n\n[Illustration: a gate in the rain]\n\n"
+            f"The Gate\n--------\n\n{PROSE}\n")
+    document = read_text(text)
+    assert document.title == "The Walk"
+    assert kinds(document) == [("paragraph", PROSE.strip()), ("heading", "The Gate"),
+                               ("paragraph", PROSE.strip())]
+    assert any("a gate in the rain" in note for note in document.notes)

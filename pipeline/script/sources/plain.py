@@ -35,6 +35,8 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _NUMBERED_HEADING = re.compile(  # "CHAPTER IV.", "Part 2: The River", "XXXVII. The Shop"; not "I did not …"
     rf"(?:(?:chapter|part|book|section|letter|canto|act|scene|essay)\s+(?:[ivxlcdm]+|\d+|{_NUMBER_WORDS})"
     r"|[IVXLC]{1,7})(?:(?:[.:]|\s+[-–—])(?:\s+[^.!?]*\.?)?)?", re.I)
+_UNDERLINE = re.compile(r"={3,}|-{3,}")
+_PICTURE = re.compile(r"\[(?:illustration|image|photo|picture|figure|graphic)\b[^\]]*\]", re.I)
 _ROMAN = re.compile(r"[IVXLCDM]+[.:,]?")
 _CONTENTS = re.compile(r"(?:table of )?contents?\s*:?", re.I)
 _LINE_BREAK = re.compile(r"<br\s*/?>|</?p\s*>", re.I)
@@ -105,6 +107,14 @@ def _paragraphs(text: str) -> tuple[list[_Paragraph], list[str]]:
         line = " ".join(raw.split())
         if line and is_boilerplate(line):
             dropped.append(f"dropped web boilerplate (line {number}): \"{line}\"")
+            line = ""
+        if line and block and _UNDERLINE.fullmatch(line):  # "Title" over "=====": a heading of its own
+            if len(block) > 1:
+                paragraphs += _paragraphs_of(block[:-1], indent)
+            paragraphs.append(_Paragraph(block[-1], True, indent))
+            block, line = [], ""
+        if line and _PICTURE.fullmatch(line):
+            dropped.append(f"picture not spoken: \"{line}\"")
             line = ""
         if line:
             lead = len(raw.expandtabs(4)) - len(raw.expandtabs(4).lstrip())
