@@ -52,8 +52,6 @@ class Document:
     """Its summary or standfirst from the source's metadata."""
     notes: tuple[str, ...] = field(default_factory=tuple)
     """What the reader dropped or changed, for the producer (one line each)."""
-    source_format: str = "text"
-    """The format it was read from (a ``FORMATS`` name)."""
 
 
 _CITATION = re.compile(r"\[(?:\d{1,3}(?:[,–-]\s?\d{1,3})*|[a-z]|citation needed|clarification needed|"

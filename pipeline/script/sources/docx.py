@@ -60,4 +60,4 @@ def read_docx(data: bytes, path: Path) -> Document:
     notes = ["tables are not read"] if document.tables else []
     return refine(Document(tuple(b for b in blocks if b), title=title or (properties.title or ""),
                            author=properties.author or "", description=properties.subject or "",
-                           notes=tuple(notes), source_format="docx"))
+                           notes=tuple(notes)))

@@ -79,4 +79,4 @@ def read_epub(data: bytes, path: Path) -> Document:
     notes = [f"left out {skipped} parts of the book before its first chapter"] if skipped else []
     return refine(Document(tuple(blocks), title=_metadata(book, "title"), author=_metadata(book, "creator"),
                            date=_metadata(book, "date"), description=_metadata(book, "description"),
-                           notes=tuple(notes), source_format="epub"))
+                           notes=tuple(notes)))

@@ -185,4 +185,4 @@ def read_html(text: str) -> Document:
         notes.append("only the article was kept: navigation, ads, share links and comments dropped")
     return refine(Document(tuple(blocks), title=meta.get("title", ""), author=meta.get("author", ""),
                            date=meta.get("date", ""), description=meta.get("description", ""),
-                           notes=tuple(notes), source_format="html"))
+                           notes=tuple(notes)))

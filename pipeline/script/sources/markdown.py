@@ -175,4 +175,4 @@ def read_markdown(text: str) -> Document:
         tuple(item for item in reader.blocks if item),
         title=_field(fields, "title"), author=_field(fields, "author", "authors"),
         date=_field(fields, "date", "published"), description=_field(fields, "description", "summary"),
-        notes=tuple(reader.notes), source_format="markdown"))
+        notes=tuple(reader.notes)))

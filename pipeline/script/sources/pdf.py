@@ -14,6 +14,7 @@ import io
 import logging
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.errors import EssaycastError
@@ -100,6 +101,5 @@ def read_pdf(data: bytes, path: Path) -> Document:
                              hint="run it through OCR first, or save the text as .txt")
     document = read_text(text)
     notes = [f"dropped {dropped} running heads, footers and page numbers"] if dropped else []
-    return Document(document.blocks, title=document.title or meta["title"],
-                    author=document.author or meta["author"], date=document.date,
-                    description=document.description, notes=(*notes, *document.notes), source_format="pdf")
+    return replace(document, title=document.title or meta["title"], author=document.author or meta["author"],
+                   notes=(*notes, *document.notes))
