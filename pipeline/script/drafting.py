@@ -9,7 +9,7 @@ into sentence segments with explicit default pauses, gives character lines to ca
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.errors import EssaycastError
@@ -225,8 +225,8 @@ def _parts(paragraphs: list[_Paragraph]) -> list[_Part]:
     return [part for part in parts if part.paragraphs]
 
 
-def _pieces(paragraph: str, characters: Characters) -> list[Piece]:
-    pieces = attribution.attribute(paragraph, characters)
+def _pieces(paragraph: str, pieces: list[Piece], characters: Characters) -> list[Piece]:
+    """A paragraph's pieces; a set-apart line nobody is quoted in may go to the only character."""
     if (len(pieces) == 1 and pieces[0].speaker == NARRATOR and _words(paragraph) <= SET_APART_WORDS
             and len(sentences.split(paragraph)) == 1):
         return [attribution.set_apart(paragraph, characters) or pieces[0]]
@@ -256,13 +256,14 @@ def _spoken(piece: Piece) -> list[_Spoken]:
     return spoken
 
 
-def _section(part: _Part, characters: Characters) -> Section | None:
+def _section(part: _Part, said: Iterator[list[Piece]], characters: Characters) -> Section | None:
+    """One part as a section; ``said`` gives each of its paragraphs' pieces, in order."""
     spoken: list[_Spoken] = []
     for paragraph in part.paragraphs:
-        said = [segment for piece in _pieces(paragraph, characters) for segment in _spoken(piece)]
-        if said:
-            said[-1].pause_ms = PARAGRAPH_PAUSE_MS
-            spoken += said
+        segments = [segment for piece in _pieces(paragraph, next(said), characters) for segment in _spoken(piece)]
+        if segments:
+            segments[-1].pause_ms = PARAGRAPH_PAUSE_MS
+            spoken += segments
     if not spoken:
         return None
     spoken[-1].pause_ms = SECTION_PAUSE_MS
@@ -301,7 +302,9 @@ def draft(
     if len(paragraphs) > 1 and paragraphs[0].standalone and _heading_like(paragraphs[0].text):
         title_line = _heading_text(paragraphs.pop(0).text)
     parts = _parts(paragraphs)
-    sections = [section for section in (_section(part, characters) for part in parts) if section]
+    # attribution reads the whole essay in order: a pronoun or a turn may point into the paragraph before
+    said = iter(attribution.attribute_all([text for part in parts for text in part.paragraphs], characters))
+    sections = [section for section in (_section(part, said, characters) for part in parts) if section]
     if not sections:
         raise EssaycastError("nothing to draft: the text has no prose to speak")
     last = sections[-1]
