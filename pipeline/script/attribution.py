@@ -271,6 +271,10 @@ class Mention:
         return self.kind != "pronoun" or self.word in _SUBJECT_PRONOUNS
 
 
+SPEAKER_WINDOW = 3
+"""A pronoun with no person around it may mean whoever spoke last, up to this many paragraphs back."""
+
+
 def _apposed(between: str) -> bool:
     """Whether a role noun and a name with ``between`` them are one person (``A spokesman for US
     Customs, Dean Boyd``): only a comma, after an optional phrase of capitalised words."""
@@ -359,6 +363,7 @@ class Attribution:
         self._roles: list[Entity] = []
         self._history: list[_Sentence] = []
         self._turns: list[Entity | None] = []
+        self._speakers: list[tuple[int, Entity]] = []
         self._last: Decision | None = None
         self._name_words = self._capitalised_inside(paragraphs)
         self.decisions: list[list[Decision]] = []
@@ -457,9 +462,12 @@ class Attribution:
             if entity is not None and entity.accepts(gender):
                 entity.learn(gender, f"pronoun {mention.word}")
                 return entity
-        for turn in reversed(self._turns):
-            if turn is not None and turn.accepts(gender):
-                return turn
+        # nobody fits in the text around it: the last person to speak who could be meant
+        for paragraph, speaker in reversed(self._speakers):
+            if paragraph < here.paragraph - SPEAKER_WINDOW:
+                break
+            if speaker.accepts(gender):
+                return speaker
         return None
 
     # -- reading --
@@ -580,6 +588,8 @@ class Attribution:
     def _record(self, decision: Decision, paragraph: str) -> None:
         if decision.speech:
             self._turns.append(decision.entity)
+            if decision.entity is not None and not decision.entity.narrator:
+                self._speakers.append((len(self.decisions), decision.entity))
             content = paragraph[slice(*decision.passage.inner)]
             self._named_in_line(decision, content)
         else:
@@ -817,9 +827,11 @@ class Attribution:
             return False  # a speech verb of its own: the words before this quote decide
         if not re.search(r"[.!?…]", between):
             return True
+        if re.search(r"\w", re.split(r"[.!?…]\W*\s", between)[-1]):
+            return False  # the quote is woven into a sentence of the narrator's
         if re.search(r"\w", between):  # an action of the speaker's between two lines
             mentions = self._mentions(between, [])
-            return not any(m.can_speak and m.kind != "pronoun" for m in mentions)
+            return not any(m.can_speak and m.kind == "name" for m in mentions)
         return not (previous.asks and self._exchange())
 
     @staticmethod

@@ -179,7 +179,7 @@ DETERMINERS = frozenset(["the", "a", "an", "this", "that", "one", *POSSESSIVES])
 
 PREPOSITIONS = words(
     "to at with for of from about by into onto toward towards like than as against upon among between "
-    "behind beside under"
+    "behind beside under in on near across through during inside outside around without within"
 )
 """A person named right after one of these is an object, not the one speaking."""
 
