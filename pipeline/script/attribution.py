@@ -296,7 +296,7 @@ def _object_like(text: str, at: int) -> bool:
 
 
 def _previous_word(text: str, at: int) -> str:
-    found = re.search(r"([A-Za-z’']+)\W*\Z", text[max(0, at - 30):at])
+    found = re.search(r"([A-Za-z’']+)[^\w\x00]*\Z", text[max(0, at - 30):at])  # a quote between: none
     return found[1].lower() if found else ""
 
 
@@ -364,6 +364,7 @@ class Attribution:
         self._history: list[_Sentence] = []
         self._turns: list[Entity | None] = []
         self._speakers: list[tuple[int, Entity]] = []
+        self._partner: Entity | None = None
         self._last: Decision | None = None
         self._name_words = self._capitalised_inside(paragraphs)
         self.decisions: list[list[Decision]] = []
@@ -462,7 +463,17 @@ class Attribution:
             if entity is not None and entity.accepts(gender):
                 entity.learn(gender, f"pronoun {mention.word}")
                 return entity
-        # nobody fits in the text around it: the last person to speak who could be meant
+        # no subject fits: a person merely mentioned, then the last person to speak who could be meant
+        for index in range(sentence, -1, -1):
+            before = self._history[index]
+            if before.paragraph < window:
+                break
+            for other in reversed(before.mentions):
+                if other.kind in ("name", "role") and not other.possessive and other.start < mention.start \
+                        or index < sentence and other.kind in ("name", "role") and not other.possessive:
+                    entity = self.entity(other)
+                    if entity is not None and entity.accepts(gender):
+                        return entity
         for paragraph, speaker in reversed(self._speakers):
             if paragraph < here.paragraph - SPEAKER_WINDOW:
                 break
@@ -593,7 +604,7 @@ class Attribution:
             content = paragraph[slice(*decision.passage.inner)]
             self._named_in_line(decision, content)
         else:
-            self._turns = []
+            self._turns, self._partner = [], None
         self._last = decision
 
     def _named_in_line(self, decision: Decision, content: str) -> None:
@@ -623,6 +634,13 @@ class Attribution:
                 # right before its verb a name is its subject, even after "as" (As Edith says)
                 speaks = not last.possessive and (last.kind != "pronoun" or last.word in _SUBJECT_PRONOUNS)
                 return last if speaks else None
+        if re.search(r"\band\s+(?:\w+ly\s+)?\Z", masked[:verb[0]]):
+            # "Homer stopped Lisa and said": the subject of the clause, not the person last named
+            starts = [0, *(m.end() for m in re.finditer(r",\s|;\s|\bbut\s", masked[:verb[0]]))]
+            for start in reversed(starts):
+                found = next((m for m in before if m.start >= start and m.can_speak), None)
+                if found is not None:
+                    return found
         for mention in reversed(before):
             if mention.can_speak:
                 return mention
@@ -743,7 +761,7 @@ class Attribution:
         else:
             gap = (self._after if index and self._last is not None else "x") + masked[:passage.start]
         if re.search(r"\w", gap):
-            self._turns = [] if not previous or re.search(r"\w", masked[previous.passage.end:passage.start]) else self._turns
+            self._turns, self._partner = [], None
 
         label = re.match(rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})\s*:\s+\S", content)
         if label and self.characters.speaker(label["name"]) and (
@@ -804,6 +822,9 @@ class Attribution:
             introduced = self._introduced(prior)
             if introduced is not None:
                 mention, where, evidence = introduced
+                others = [m for m in self._history[where].mentions
+                          if m.kind in ("name", "role") and not m.possessive and m is not mention]
+                self._partner = self.entity(others[0]) if len(others) == 1 else None
                 return self._speaker(decision, mention, "introduced by the sentence before", evidence)
             return decision
         if self._turns and (previous is None or not previous.tag_end or self._exchange()):
@@ -812,6 +833,10 @@ class Attribution:
                 decision.entity = other
                 decision.rule = "turns alternate"
                 decision.evidence = f"after {self._describe(self._turns[-1])}"
+            elif self._partner is not None and not self._same(self._partner, self._turns[-1]):
+                decision.entity = self._partner
+                decision.rule = "turns alternate"
+                decision.evidence = f"a reply to {self._describe(self._turns[-1])}"
             else:
                 decision.entity = Entity(None, "the other speaker")
                 decision.rule = "turns alternate"
