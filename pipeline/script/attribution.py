@@ -100,19 +100,25 @@ class Characters:
                 return owners[0]
         return None
 
-    def speaker(self, name: str) -> str | None:
-        """The character whose name is written ``name`` in the text, if any."""
+    def known(self, name: str) -> str | None:
+        """The character already known by the name written ``name``, if any (never a new one)."""
         words = name_words(name)
-        if not words:
-            return None
-        found = self._match(words)
+        return self._match(words) if words else None
+
+    def speaker(self, name: str) -> str | None:
+        """The character whose name is written ``name`` in the text, if any (discovering: a new one)."""
+        found = self.known(name)
         if found or not self.discover:
             return found
-        ident = speaker_id(name)
-        if not ident or ident == NARRATOR:
+        words = list(name_words(name))
+        while len(words) > 2 and _is_role_word(words[0]):
+            words.pop(0)  # US Attorney Paul McNulty is paul-mcnulty; Father Christmas stays whole
+        ident = speaker_id(" ".join(words))
+        if not ident or ident == NARRATOR or not ident[0].isalpha():
             return None
-        self.speakers.append(ident)
-        self._words[ident] = name_words(name)
+        if ident not in self._words:
+            self.speakers.append(ident)
+            self._words[ident] = tuple(words)
         return ident
 
 
@@ -301,7 +307,7 @@ def _previous_word(text: str, at: int) -> str:
 
 
 @dataclass
-class _Sentence:
+class Sentence:
     """A sentence already read, for resolving pronouns."""
 
     paragraph: int
@@ -361,7 +367,7 @@ class Attribution:
         self._others: dict[tuple[str, ...], Entity] = {}
         self._aliases: dict[str, Entity] = {}
         self._roles: list[Entity] = []
-        self._history: list[_Sentence] = []
+        self._history: list[Sentence] = []
         self._turns: list[Entity | None] = []
         self._speakers: list[tuple[int, Entity]] = []
         self._partner: Entity | None = None
@@ -374,6 +380,15 @@ class Attribution:
             self._read(index, paragraph)
 
     # -- people --
+
+    @property
+    def history(self) -> list[Sentence]:
+        """Every sentence read, in order, with the people it mentions."""
+        return self._history
+
+    def person(self, speaker: str) -> Entity:
+        """The person behind a character id (found in the text, or new)."""
+        return self._cast.setdefault(speaker, Entity(speaker, speaker))
 
     @staticmethod
     def _capitalised_inside(paragraphs: list[str]) -> frozenset[str]:
@@ -504,9 +519,9 @@ class Attribution:
             text = " ".join(words)
             sentence_start = start in starts or not masked[:start].strip() or \
                 re.search(r"[.!?…:;\"”’]\s*\Z", masked[:start]) is not None
-            if len(words) == 1 and _ACRONYM.match(text) and not self.characters.speaker(text):
+            if len(words) == 1 and _ACRONYM.match(text) and not self.characters.known(text):
                 continue
-            if sentence_start and words[0].lower() not in self._name_words and not self.characters.speaker(text):
+            if sentence_start and words[0].lower() not in self._name_words and not self.characters.known(text):
                 if len(words) == 1:
                     continue
                 start = masked.index(words[1], start + len(words[0]))  # "Hereupon Mr. Wiseman"
@@ -547,7 +562,7 @@ class Attribution:
                 played, actor = self.entity(mention), self._subject(mentions[:index])
                 if played is not None and played.speaker and actor is not None and actor.kind == "name":
                     person = self.entity(actor)
-                    if person is not None and person.speaker is None:
+                    if person is not None and (person.speaker is None or self.characters.discover):
                         actor.entity = played  # an actor "as" the character they play
             following = mentions[index + 1] if index + 1 < len(mentions) else None
             if following is None:
@@ -578,12 +593,16 @@ class Attribution:
         self.masked.append(text)
         spans = sentences.split(paragraph, [(p.start, p.end) for p in passages])
         mentions = self._mentions(text, spans)
+        if self.characters.discover:  # every named person is known from their first mention on
+            for mention in mentions:
+                if mention.kind == "name" and not mention.after_preposition:
+                    self.characters.speaker(mention.text)
         first = len(self._history)
         for start, end in spans:
             inside = [m for m in mentions if start <= m.start < end]
             for mention in inside:
                 mention.sentence = len(self._history)
-            self._history.append(_Sentence(index, start, end, inside, self._subject(inside)))
+            self._history.append(Sentence(index, start, end, inside, self._subject(inside)))
             self._appositions(text, inside)
         decisions: list[Decision] = []
         for number, passage in enumerate(passages):
@@ -612,14 +631,14 @@ class Attribution:
         entity = decision.entity
         said = re.search(rf"\b(?:I am|I['’]m|my name is)\s+(?P<name>{_WORD}(?:\s+{_WORD})*)", content)
         if said and entity is not None and entity.speaker is None and not entity.narrator:
-            speaker = self.characters.speaker(said["name"])
+            speaker = self.characters.speaker(said["name"])  # "I am …" names a person, even a new one
             if speaker:
                 entity.speaker = speaker
                 decision.evidence += f"; says \"{said[0]}\""
         called = re.search(rf"(?:\A|,\s+)(?P<name>{_WORD}(?:\s+{_WORD})*)\s*(?:[,!.?]\W*\Z|,)", content)
         if called and len(self._turns) >= 2:
             other = self._turns[-2]
-            speaker = self.characters.speaker(called["name"])
+            speaker = self.characters.known(called["name"])
             if speaker and other is not None and other is not entity and other.speaker is None \
                     and not other.narrator and (entity is None or entity.speaker != speaker):
                 other.speaker = speaker
@@ -789,7 +808,7 @@ class Attribution:
             between = masked[previous.tag_end or previous.passage.end:passage.start]
             named = _IDENTITY.search(between)
             if named and previous.entity is not None and previous.entity.speaker is None:
-                speaker = self.characters.speaker(named["name"])
+                speaker = self.characters.known(named["name"])
                 if speaker:
                     previous.entity.speaker = speaker
                     previous.evidence += f"; '{named[0]}'"
@@ -1013,10 +1032,15 @@ def attribute(paragraph: str, characters: Characters) -> list[Piece]:
     return attribute_all([paragraph], characters)[0]
 
 
+def addresses_you(line: str) -> bool:
+    """Whether a line speaks in the first person to "you" (``I'm lonely, touch me if you can.``)."""
+    return bool(_FIRST_PERSON.search(line) and _SECOND_PERSON.search(line))
+
+
 def set_apart(line: str, characters: Characters) -> Piece | None:
     """A set-apart first-person line addressed to "you" goes to the only character, if there is one."""
     speaker = characters.single
-    if speaker is None or not _FIRST_PERSON.search(line) or not _SECOND_PERSON.search(line):
+    if speaker is None or not addresses_you(line):
         return None
     wrapped = _WRAPPING_QUOTES.match(line)
     text = wrapped["inner"].strip() if wrapped else line

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import EssaycastError
 from pipeline.script import attribution, sentences
-from pipeline.script.attribution import Characters, Piece
+from pipeline.script.attribution import Characters, Piece, speaker_id
 from pipeline.script.model import NARRATOR, SPEAKER_RE, Cast, Pause, Script, Section, Segment
 from pipeline.script.speech import for_speech
 
@@ -104,17 +104,23 @@ def _words(text: str) -> int:
 
 
 def parse_cast_options(values: Iterable[str]) -> dict[str, str]:
-    """``--cast`` values (``NAME`` or ``NAME=PROFILE``) as speaker → profile; EssaycastError if malformed."""
+    """``--cast`` values (``NAME`` or ``NAME=PROFILE``) as speaker → profile; EssaycastError if malformed.
+
+    A name is written as people write it (``O'Dell``, ``anne-marie``, ``Zoë``, ``mr-howard``) and becomes a
+    safe speaker id (``odell``, ``anne-marie``, ``zoe``, ``howard``); words are joined with hyphens, not
+    spaces. The profile is a voice profile name (default: the speaker id).
+    """
     cast: dict[str, str] = {}
     for value in values:
         name, equals, profile = value.partition("=")
-        name, profile = name.strip().lower(), (profile if equals else name).strip().lower()
-        if not SPEAKER_RE.match(name) or not SPEAKER_RE.match(profile):
+        speaker = speaker_id(name) if name.strip() and not re.search(r"\s", name.strip()) else ""
+        profile = (profile if equals else speaker).strip().lower()
+        if not speaker or not SPEAKER_RE.match(profile):
             raise EssaycastError(f"bad --cast value {value!r}",
-                                 hint="write NAME or NAME=PROFILE in lowercase, e.g. samantha=amy")
-        if name in cast:
-            raise EssaycastError(f"--cast {name} is given twice")
-        cast[name] = profile
+                                 hint="write NAME or NAME=PROFILE, words joined by hyphens, e.g. o'dell=slt")
+        if speaker in cast:
+            raise EssaycastError(f"--cast {speaker} is given twice")
+        cast[speaker] = profile
     return cast
 
 
@@ -282,6 +288,20 @@ def _description(paragraph: str, limit: int = 250) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _essay(text: str) -> tuple[str, list[_Part], list[str]]:
+    """The essay's own title line (or ''), its parts and the notes about what reading it dropped."""
+    paragraphs, notes = _read(text)
+    title_line = ""
+    if len(paragraphs) > 1 and paragraphs[0].standalone and _heading_like(paragraphs[0].text):
+        title_line = _heading_text(paragraphs.pop(0).text)
+    return title_line, _parts(paragraphs), notes
+
+
+def essay_paragraphs(text: str) -> list[str]:
+    """The cleaned paragraphs the draft speaks, in reading order (what attribution reads)."""
+    return [paragraph for part in _essay(text)[1] for paragraph in part.paragraphs]
+
+
 def draft(
     text: str,
     cast: Mapping[str, str] | Iterable[str] = (),
@@ -297,11 +317,7 @@ def draft(
     """
     script_cast = _cast(cast)
     characters = Characters(script_cast.voices)
-    paragraphs, notes = _read(text)
-    title_line = ""
-    if len(paragraphs) > 1 and paragraphs[0].standalone and _heading_like(paragraphs[0].text):
-        title_line = _heading_text(paragraphs.pop(0).text)
-    parts = _parts(paragraphs)
+    title_line, parts, notes = _essay(text)
     # attribution reads the whole essay in order: a pronoun or a turn may point into the paragraph before
     said = iter(attribution.attribute_all([text for part in parts for text in part.paragraphs], characters))
     sections = [section for section in (_section(part, said, characters) for part in parts) if section]
