@@ -461,6 +461,7 @@ class Attribution:
             if earlier.can_speak and earlier.kind != "pronoun":
                 entity = self.entity(earlier)
                 if entity and entity.accepts(gender):
+                    entity.learn(gender, f"pronoun {mention.word}")
                     return entity
         window = here.paragraph - 1
         for index in range(sentence - 1, -1, -1):
