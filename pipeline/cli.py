@@ -99,16 +99,20 @@ def script_command(
 
     A script edited since essaycast wrote it is never overwritten (--redraft replaces it).
     """
-    from pipeline.script.storage import dumps, keep_edits, resolve_output, save, script_from, stamped, summary
+    from pipeline.script.storage import (
+        dumps, is_essay, keep_edits, resolve_output, save, script_from, stamped, summary,
+    )
 
     auto, voices = _cast_options(cast)
     dest, fmt = resolve_output(source, output, fmt)
-    if dest is not None and keep_edits(dest, redraft):
+    drafting = is_essay(source)
+    if drafting and dest is not None and keep_edits(dest, redraft):
         raise EssaycastError(f"{dest} was edited since it was drafted: not overwritten",
                              hint="edit it further and render it, or pass --redraft to replace it")
     if auto:
         voices = _auto_cast(source, voices)
-    result = stamped(script_from(source, voices, title))
+    result = script_from(source, voices, title)
+    result = stamped(result) if drafting else result
     if dest is None:
         sys.stdout.write(dumps(result, fmt))
     else:

@@ -71,6 +71,12 @@ def save(script: Script, path: Path | str, fmt: str | None = None) -> None:
 _WRITERS = {"md": write, "json": to_json}
 
 
+def is_essay(source: Path | str) -> bool:
+    """Whether ``source`` is an essay to draft (not a script or SSML to convert)."""
+    source = Path(source)
+    return source.suffix.lower() not in SCRIPT_SUFFIXES and not _SSML_START.match(read_text(source, "essay"))
+
+
 def script_from(
     source: Path | str, cast: Mapping[str, str] | None = None, title: str | None = None
 ) -> Script:
