@@ -136,11 +136,14 @@ def cast_command(
         print("Nobody is quoted by name: the narrator reads everything.")
         return
     voices = {casting.speaker: casting.profile for casting in choose(found)}
-    table = Table("speaker", "name", "lines", "she/he", "evidence", "voice (--cast auto)", "first line")
+    table = Table()
+    table.add_column("speaker", no_wrap=True)  # the id to give --cast: never cut
+    for column in ("lines", "she/he", "evidence", "voice (--cast auto)", "first line"):
+        table.add_column(column)
     for candidate in found:
         evidence = "; ".join([*candidate.evidence[:3], *candidate.rules[:2]])
-        table.add_row(candidate.speaker, candidate.name, str(candidate.lines), candidate.gender or "?",
-                      evidence, voices.get(candidate.speaker, ""), candidate.first_line[:60])
+        table.add_row(candidate.speaker, str(candidate.lines), candidate.gender or "?", evidence,
+                      voices.get(candidate.speaker, ""), candidate.first_line[:60])
     Console().print(table)
 
 # --- synth stage ------------------------------------------------------------------------------
