@@ -100,7 +100,14 @@ def script_command(
     A script edited since essaycast wrote it is never overwritten (--redraft replaces it).
     """
     from pipeline.script.storage import (
-        dumps, is_essay, keep_edits, resolve_output, save, script_from, stamped, summary,
+        dumps,
+        is_essay,
+        keep_edits,
+        resolve_output,
+        save,
+        script_from,
+        stamped,
+        summary,
     )
 
     auto, voices = _cast_options(cast)
@@ -416,7 +423,8 @@ def make_command(
         if keep_edits(script_file, redraft):
             # The producer edited the draft: their edits win over a fresh draft.
             script = load(script_file)
-            notes.append(f"script: {script_file} (edited since drafted, used as it is; --redraft replaces it)")
+            notes.append(f"script: {script_file} (edited since drafted, used as it is; "
+                         "--redraft replaces it)")
         else:
             script = stamped(script_from(source, _auto_cast(source, voices) if auto else voices, title))
             # A cast that cannot speak fails before a draft is written: a draft left behind would

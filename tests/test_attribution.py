@@ -19,7 +19,8 @@ def lines(text: str, cast: list[str] = CAST) -> list[tuple[str, str]]:
     """(speaker, first words) of every character piece, paragraphs separated by blank lines."""
     paragraphs = [clean(block) for block in text.split("\n\n")]
     said = attribute_all(paragraphs, Characters(cast))
-    return [(piece.speaker, piece.text[:24]) for pieces in said for piece in pieces if piece.speaker != NARRATOR]
+    return [(piece.speaker, piece.text[:24]) for pieces in said for piece in pieces
+            if piece.speaker != NARRATOR]
 
 
 def speakers(text: str, cast: list[str] = CAST) -> list[str]:
@@ -42,11 +43,12 @@ CASES = {
     # tags after the quote
     "name verb after": ('"I am here," Lisa says.', ["lisa"]),
     "verb name after": ('"Why now?" questions Homer.', ["homer"]),
-    "role noun that is cast": ('"Fresh apples!" the peddler calls. "Two for a penny."', ["peddler", "peddler"]),
+    "role noun that is cast": ('"Fresh apples!" the peddler calls. "Two for a penny."',
+                               ["peddler", "peddler"]),
     "question then capitalised tag": ('"Are you awake?" Marge asks.', ["marge"]),
     # colon introductions and labels
     "colon after verb": ('Mr Howard said at the press conference: "We will not give in."', ["mr-howard"]),
-    "possessed speech noun": ('Homer thought it over, and this is his careful answer: "Maybe tomorrow."', ["homer"]),
+    "possessed speech noun": ('Homer thought it over, and this is his careful answer: "Maybe."', ["homer"]),
     "own words": ("In Maria's own words \"We were never bored.\"", ["maria"]),
     "label before quote": ('Marge: "Where were you?" Homer: "Out."', ["marge", "homer"]),
     "label inside quote": ('"LISA: I read it twice." "HOMER: I did not."', ["lisa", "homer"]),
@@ -157,6 +159,6 @@ def test_notes_say_rule_and_evidence() -> None:
 
 def test_speech_tag_is_read_with_the_narration_after_it() -> None:
     paragraphs = [clean('"Go," says Homer. He points at the door. Marge waits.')]
-    narration = [p for p in attribute_all(paragraphs, Characters(["homer"]))[0] if p.speaker == NARRATOR][0]
+    narration = next(p for p in attribute_all(paragraphs, Characters(["homer"]))[0] if p.speaker == NARRATOR)
     assert narration.text.startswith("says Homer.")
     assert narration.keep_whole == ((0, len("says Homer. He points at the door.")),)

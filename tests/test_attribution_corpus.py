@@ -1,4 +1,4 @@
-"""Attribution on the developers' corpus of real essays (``../shared/corpus``), scored by bench/attribution_eval.py.
+"""Attribution on the developers' corpus of real essays (``../shared/corpus``), by bench/attribution_eval.py.
 
 Precision and recall of character lines against the hand-judged expectations; skipped without the corpus.
 """
@@ -25,7 +25,8 @@ def test_precision_and_recall_of_character_lines() -> None:
         sys.path.remove(str(BENCH))
     scores = evaluation.evaluate(CORPUS)
     total = evaluation.total(scores)
-    report = "\n".join(f"{s.name}: {s.correct}/{s.attributed} made, {s.expected} expected {s.error}" for s in scores)
+    report = "\n".join(f"{s.name}: {s.correct}/{s.attributed} made, {s.expected} expected {s.error}"
+                       for s in scores)
     assert total.expected >= 80, report  # most of the corpus was read
     assert total.precision >= 0.95, report
     assert total.recall >= 0.85, report

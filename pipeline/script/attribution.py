@@ -21,110 +21,20 @@ the essayist's own lines ("I replied") and speech by anyone outside the cast sta
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.script import lexicon as lx
 from pipeline.script import sentences
-from pipeline.script.model import NARRATOR, SPEAKER_RE
+from pipeline.script.model import NARRATOR
+from pipeline.script.names import Characters, name_words, speaker_id
 from pipeline.script.sentences import Span
 
-# --- names --------------------------------------------------------------------------------------
-
-ID_TITLES = frozenset("mr mrs ms miss mx dr prof sir dame rev mister missus".split())
-"""Titles dropped from a speaker id (``mr-howard`` → ``howard``); others (Father, Lady) may be part of a name."""
-
-
-def name_words(name: str) -> tuple[str, ...]:
-    """A written name as plain lowercase words: accents, apostrophes, case and titles set aside."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(char for char in text if not unicodedata.combining(char)).lower()
-    text = re.sub(r"['’]", "", text)
-    words = [word for word in re.split(r"[^a-z0-9]+", text) if word]
-    while len(words) > 1 and words[0] in ID_TITLES:
-        words.pop(0)
-    return tuple(words)
-
-
-def speaker_id(name: str) -> str:
-    """A safe speaker id for a person's name: ``O'Dell`` → ``odell``, ``Zoë`` → ``zoe``, ``Mr Howard`` →
-    ``howard``, ``Peter Ustinov`` → ``peter-ustinov``; empty if the name has no usable letters."""
-    words = list(name_words(name))
-    ident = "-".join(words)
-    while len(ident) > 32 and len(words) > 1:  # keep whole words: the surname last
-        words.pop(0)
-        ident = "-".join(words)
-    ident = ident[:32].strip("-")
-    return ident if SPEAKER_RE.match(ident) else ""
-
-
-def _is_role_word(word: str) -> bool:
-    return word in lx.TITLES or word in lx.PERSON_NOUNS or word in ("us", "uk", "un", "eu")
-
-
-class Characters:
-    """The cast's characters (everyone but the narrator) and how their names are written in prose.
-
-    A written name matches a character by its full name, or by one of its words alone when no other
-    character shares that word; a written name may carry titles or role words before it (``US Attorney
-    Paul McNulty``) but not another first name (``Margaret Molyneux`` is not ``irwin-molyneux``).
-    With ``discover`` set, every person-like name becomes a character (for finding cast candidates).
-    """
-
-    def __init__(self, cast: Mapping[str, str] | Iterable[str], *, discover: bool = False) -> None:
-        self.speakers = [speaker for speaker in cast if speaker != NARRATOR]
-        """Character speaker ids, in cast order (grows while discovering)."""
-        self.discover = discover
-        """Whether unknown names become new characters."""
-        self._words = {speaker: tuple(re.split(r"[-_]", speaker)) for speaker in self.speakers}
-        self._words = {speaker: name_words(" ".join(words)) or words for speaker, words in self._words.items()}
-
-    @property
-    def single(self) -> str | None:
-        """The only character, if the cast has exactly one."""
-        return self.speakers[0] if len(self.speakers) == 1 and not self.discover else None
-
-    def _match(self, words: tuple[str, ...]) -> str | None:
-        for speaker, known in self._words.items():
-            if words == known:
-                return speaker
-        for start in range(1, len(words)):  # titles or role words before the name
-            if all(_is_role_word(word) for word in words[:start]):
-                found = self._match(words[start:])
-                if found:
-                    return found
-        if len(words) == 1:
-            owners = [speaker for speaker, known in self._words.items() if words[0] in known]
-            if len(owners) == 1:
-                return owners[0]
-        return None
-
-    def known(self, name: str) -> str | None:
-        """The character already known by the name written ``name``, if any (never a new one)."""
-        words = name_words(name)
-        return self._match(words) if words else None
-
-    def speaker(self, name: str) -> str | None:
-        """The character whose name is written ``name`` in the text, if any (discovering: a new one)."""
-        found = self.known(name)
-        if found or not self.discover:
-            return found
-        words = list(name_words(name))
-        while len(words) > 2 and _is_role_word(words[0]):
-            words.pop(0)  # US Attorney Paul McNulty is paul-mcnulty; Father Christmas stays whole
-        ident = speaker_id(" ".join(words))
-        if not ident or ident == NARRATOR or not ident[0].isalpha():
-            return None
-        if ident not in self._words:
-            self.speakers.append(ident)
-            self._words[ident] = tuple(words)
-        return ident
-
+__all__ = ["Attribution", "Characters", "Piece", "attribute", "attribute_all", "quotes", "set_apart",
+           "speaker_id"]
 
 # --- quoted passages ----------------------------------------------------------------------------
 
-_ELISIONS = frozenset("tis twas twere em til till cause round bout cept n nuff ere".split())
+_ELISIONS = lx.words("tis twas twere em til till cause round bout cept n nuff ere")
 _QUOTE_MARKS = re.compile(r"[\"“”'‘’]")
 _OPENERS = " \t([{—–-/\x00\"“‘'"
 
@@ -149,14 +59,13 @@ class Passage:
 
 
 def _apostrophe(text: str, at: int) -> bool:
+    """Whether the single mark at ``at`` is an apostrophe: don't, Edie's, is’t, '80s, 'tis."""
     before = text[at - 1] if at else " "
     after = text[at + 1] if at + 1 < len(text) else " "
     if before.isalnum() and after.isalnum():
-        return True  # don't, Edie's, is’t
-    if before in _OPENERS and (after.isdigit() or re.match(r"[A-Za-z]+", text[at + 1:at + 7]) and
-                               re.match(r"[A-Za-z]+", text[at + 1:at + 7])[0].lower() in _ELISIONS):
-        return True  # '80s, 'tis
-    return False
+        return True
+    word = re.match(r"[A-Za-z]*", text[at + 1:at + 7])[0].lower()
+    return before in _OPENERS and (after.isdigit() or word in _ELISIONS)
 
 
 def quotes(paragraph: str) -> list[Passage]:
@@ -201,17 +110,26 @@ def is_title(content: str) -> bool:
 
 # --- people in the text ---------------------------------------------------------------------------
 
-_WORD = r"(?:[A-Z]\.|(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Jr|Sr|Rev|Capt)\.|[A-Z][\w]*(?:['’][A-Za-z]+)?(?:-[A-Za-z][\w]*)*)"
-_NAME_RE = re.compile(rf"(?<![\w'’-]){_WORD}(?:\s+(?:(?:de|van|von|der|den|du|da|di|del|bin|ibn|al)\s+)?{_WORD})*")
+_WORD = (r"(?:[A-Z]\.|(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Jr|Sr|Rev|Capt)\.|"
+         r"[A-Z][\w]*(?:['’][A-Za-z]+)?(?:-[A-Za-z][\w]*)*)")
+_PARTICLE = r"(?:de|van|von|der|den|du|da|di|del|bin|ibn|al)"
+_NAME_RE = re.compile(rf"(?<![\w'’-]){_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD})*")
 _NOUNS = "|".join(sorted(lx.PERSON_NOUNS, key=len, reverse=True))
-_FUNCTION = "|".join(sorted(lx.STOPWORDS | {"where", "is", "was", "are", "were", "has", "had"}, key=len, reverse=True))
+_FUNCTION = "|".join(sorted(lx.STOPWORDS | lx.words("where is was are were has had"), key=len, reverse=True))
 _ROLE_RE = re.compile(
     rf"(?<![\w'’-])(?P<det>the|a|an|this|that|one|his|her|their|my|our|your)\s+"
     rf"(?P<adjs>(?:(?!(?:{_FUNCTION})\b)[\w’'-]+,?\s+){{0,3}}?)(?P<head>{_NOUNS})(?![\w'’-])", re.I)
-_PRONOUN_RE = re.compile(r"(?<![\w'’-])(?:(?P<i>I)|(?i:(?P<p>he|she|him|her|his|me|we|us|you|they|them)))(?!\w)")
+_PRONOUN_RE = re.compile(
+    r"(?<![\w'’-])(?:(?P<i>I)|(?i:(?P<p>he|she|him|her|his|me|we|us|you|they|them)))(?!\w)")
 _SUBJECT_PRONOUNS = frozenset(["he", "she", "i", "we", "you", "they"])
-_IDENTITY = re.compile(rf"(?:\bI (?:think|believe|suppose|guess) )?\b(?:he|she) (?:was|is)\s+(?P<name>{_WORD}(?:\s+{_WORD})*)")
+_IDENTITY = re.compile(
+    rf"(?:\bI (?:think|believe|suppose|guess) )?\b(?:he|she) (?:was|is)\s+(?P<name>{_WORD}(?:\s+{_WORD})*)")
 _ASKING = re.compile(r"\b(?:ask|asks|asked|asking|inquire[sd]?|enquire[sd]?|quer(?:y|ies|ied))\b", re.I)
+_OWNER = re.compile(
+    r"(?P<owner>\S+)\s+(?:own\s+|[\w-]+\s+){0,2}?(?P<noun>[a-z]+)\s*(?:is|was|were)?\s*[:,]?\s*\Z")
+"""An owner and a noun right before a quote: ``his majestic answer:``, ``In Maria's own words``."""
+OTHER_SPEAKER = "the other speaker"
+"""Label of the unnamed other party of an exchange."""
 _ACRONYM = re.compile(r"[A-Z]{2,4}\Z")
 
 
@@ -341,7 +259,16 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _verbs(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+Verb = tuple[int, int, bool]
+"""A speech verb found in a text: start, end, and whether it is a manner verb (chuckles)."""
+
+
+def _only_adverbs(words: list[str]) -> bool:
+    """Whether words between a speaker and a verb keep them together (``too``, ``softly``, ``hastened``)."""
+    return all(word in lx.BETWEEN or word.endswith("ly") or re.fullmatch(r"\w+ed|to", word) for word in words)
+
+
+def _verbs(text: str, start: int, end: int) -> list[Verb]:
     """Speech verbs in ``text[start:end]`` as (start, end, manner-only)."""
     found = [(start + a, start + b, False) for a, b in lx.phrase_verbs(text[start:end])]
     for word in re.finditer(r"[A-Za-z]+", text[start:end]):
@@ -410,10 +337,9 @@ class Attribution:
             key = next((known for known in self._others if words[-1] == known[-1] or
                         (len(words) == 1 and words[0] in known)), words)
             entity = self._others.setdefault(key, Entity(None, name))
-        for word in re.findall(r"[A-Za-z]+", name)[:1]:
-            gender = lx.TITLES.get(word.lower(), "")
-            if gender and word.lower() not in ("father", "mother", "sister") or gender and len(name.split()) > 1:
-                entity.learn(gender, f"title {word}")
+        title = name.split()[0].rstrip(".")
+        if len(name.split()) > 1 and lx.TITLES.get(title.lower()):  # Mr Boyd, Lady Anne, Father Christmas
+            entity.learn(lx.TITLES[title.lower()], f"title {title}")
         return entity
 
     def _role(self, mention: Mention) -> Entity:
@@ -485,8 +411,8 @@ class Attribution:
             if before.paragraph < window:
                 break
             for other in reversed(before.mentions):
-                if other.kind in ("name", "role") and not other.possessive and other.start < mention.start \
-                        or index < sentence and other.kind in ("name", "role") and not other.possessive:
+                if (other.kind in ("name", "role") and not other.possessive and other.start < mention.start) \
+                        or (index < sentence and other.kind in ("name", "role") and not other.possessive):
                     entity = self.entity(other)
                     if entity is not None and entity.accepts(gender):
                         return entity
@@ -522,7 +448,8 @@ class Attribution:
                 re.search(r"[.!?…:;\"”’]\s*\Z", masked[:start]) is not None
             if len(words) == 1 and _ACRONYM.match(text) and not self.characters.known(text):
                 continue
-            if sentence_start and words[0].lower() not in self._name_words and not self.characters.known(text):
+            opener = sentence_start and words[0].lower() not in self._name_words
+            if opener and not self.characters.known(text):
                 if len(words) == 1:
                     continue
                 start = masked.index(words[1], start + len(words[0]))  # "Hereupon Mr. Wiseman"
@@ -569,9 +496,8 @@ class Attribution:
             if following is None:
                 continue
             between = masked[mention.end:following.start]
-            if following.kind == "role" and re.fullmatch(r"\s*,\s*", between) and following.definite:
-                self._link(following, mention)
-            elif re.fullmatch(r"\s+as\s+", between) and following.kind == "role":
+            if following.kind == "role" and (re.fullmatch(r"\s+as\s+", between) or (
+                    re.fullmatch(r"\s*,\s*", between) and following.definite)):
                 self._link(following, mention)
 
     def _link(self, role: Mention, name: Mention) -> None:
@@ -607,8 +533,9 @@ class Attribution:
             self._appositions(text, inside)
         decisions: list[Decision] = []
         for number, passage in enumerate(passages):
-            sentence = first + next(i for i, (a, b) in enumerate(spans) if a <= passage.start < b or i == len(spans) - 1)
-            decision = self._decide(index, paragraph, text, passage, spans, sentence, decisions, passages[number + 1:])
+            local = next(i for i, (a, b) in enumerate(spans) if a <= passage.start < b or i == len(spans) - 1)
+            decision = self._decide(index, paragraph, text, passage, spans, first + local, decisions,
+                                    passages[number + 1:])
             decisions.append(decision)
             self._record(decision, paragraph)
         self._after = text[decisions[-1].tag_end or decisions[-1].passage.end:] if decisions else text
@@ -644,13 +571,14 @@ class Attribution:
                     and not other.narrator and (entity is None or entity.speaker != speaker):
                 other.speaker = speaker
 
-    def _subject_of_verb(self, masked: str, verb: tuple[int, int, bool], mentions: list[Mention]) -> Mention | None:
+    def _subject_of_verb(self, masked: str, verb: Verb, mentions: list[Mention]) -> Mention | None:
+        """Who a speech verb's subject is: the person right before it, the clause's subject after "and",
+        else the nearest person before it who can speak, else a name right after it."""
         before = [m for m in mentions if m.end <= verb[0]]
         if before:
             last = before[-1]
             between = masked[last.end:verb[0]].lower().split()
-            if "," not in masked[last.end:verb[0]] and all(word in lx.BETWEEN or word.endswith("ly") or
-                                                            re.fullmatch(r"\w+ed|to", word) for word in between):
+            if "," not in masked[last.end:verb[0]] and _only_adverbs(between):
                 # right before its verb a name is its subject, even after "as" (As Edith says)
                 speaks = not last.possessive and (last.kind != "pronoun" or last.word in _SUBJECT_PRONOUNS)
                 return last if speaks else None
@@ -665,7 +593,8 @@ class Attribution:
             if mention.can_speak:
                 return mention
         after = [m for m in mentions if m.start >= verb[1]]
-        if after and re.fullmatch(r"\s*(?:\w+ly\s+)?", masked[verb[1]:after[0].start]) and after[0].kind == "name":
+        if after and after[0].kind == "name" and re.fullmatch(r"\s*(?:\w+ly\s+)?",
+                                                             masked[verb[1]:after[0].start]):
             return after[0]  # "cried out Pathfinder"
         return None
 
@@ -707,7 +636,8 @@ class Attribution:
         end = span[0][1]
         return subject, masked[passage.end:end].strip(" ,;:"), end
 
-    def _before(self, masked: str, start: int, passage: Passage, mentions: list[Mention]) -> tuple[Mention | None, str, str] | None:
+    def _before(self, masked: str, start: int, passage: Passage,
+                mentions: list[Mention]) -> tuple[Mention | None, str, str] | None:
         """(speaker mention or None for hypothetical, rule, evidence) from the words before the quote."""
         region = masked[start:passage.start]
         if not region.strip():
@@ -734,11 +664,11 @@ class Attribution:
                 evidence = _clip(masked[min(subject.start, verb[0]):passage.start])
                 return subject, "speech verb before the quote", evidence
             return None
-        owner = re.search(r"(?P<owner>\S+)\s+(?:own\s+|[\w-]+\s+){0,2}?(?P<noun>[a-z]+)\s*(?:is|was|were)?\s*[:,]?\s*\Z",
-                          region)
+        owner = _OWNER.search(region)
         if owner and owner["noun"] in lx.SPEECH_NOUNS:
             at = start + owner.start("owner")
-            found = next((m for m in here if m.start == at and (m.possessive or m.word in ("his", "her"))), None)
+            found = next((m for m in here if m.start == at and (m.possessive or m.word in ("his", "her"))),
+                         None)
             if found is not None:
                 found.possessive, found.after_preposition = False, False
                 found.kind = "pronoun" if found.word in ("his", "her") else found.kind
@@ -771,11 +701,12 @@ class Attribution:
         limit = min([s_end, *(p.start for p in later)])
         mentions = self._history[sentence].mentions
         tag_limit = limit
-        if content and content[-1] in "?!…,—" and local + 1 < len(spans) and not masked[passage.end:s_end].strip():
+        ends_sentence = not masked[passage.end:s_end].strip()
+        if content and content[-1] in "?!…,—" and local + 1 < len(spans) and ends_sentence:
             # "Are you awake?" Samantha asks. — the tag may begin with a capital after a question
             tag_limit = min([spans[local + 1][1], *(p.start for p in later)])
             mentions = mentions + self._history[sentence + 1].mentions
-        # what lies between this passage and the last one said (tags excluded): narration breaks a run of turns
+        # narration (not a tag) between this passage and the last one said breaks a run of turns
         if previous is not None:
             gap = masked[previous.tag_end or previous.passage.end:passage.start]
         else:
@@ -783,13 +714,14 @@ class Attribution:
         if re.search(r"\w", gap):
             self._turns, self._partner = [], None
 
-        label = re.match(rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})\s*:\s+\S", content)
-        if label and self.characters.speaker(label["name"]) and (
-                not self.characters.discover or label["name"].isupper() or label["name"] == label["name"].title()):
-            decision.entity = self._person(label["name"])
-            decision.rule, decision.evidence, decision.speech = "speaker label inside the quote", label["name"], True
-            decision.label_end = passage.inner[0] + (len(paragraph[slice(*passage.inner)]) -
-                                                     len(paragraph[slice(*passage.inner)].lstrip())) + label.end() - 1
+        label = re.match(rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})\s*:\s+(?=\S)", content)
+        name = label["name"] if label else ""
+        # a label in capitals (BOSWELL:) names someone new; otherwise only a known name is a label
+        if label and (self.characters.known(name) or (name.isupper() and self.characters.speaker(name))):
+            decision.entity = self._person(name)
+            decision.rule, decision.evidence, decision.speech = "speaker label inside the quote", name, True
+            raw = paragraph[slice(*passage.inner)]
+            decision.label_end = passage.inner[0] + len(raw) - len(raw.lstrip()) + label.end()
             return decision
         if not content or is_title(content):
             return decision
@@ -821,7 +753,8 @@ class Attribution:
             and not masked[:passage.start].strip() and self._last.speech
         if reopened:
             decision.entity, decision.speech = self._last.entity, True
-            decision.rule, decision.evidence = "a quote continued from the paragraph before", self._last.evidence
+            decision.rule = "a quote continued from the paragraph before"
+            decision.evidence = self._last.evidence
             return decision
         if fragment:
             return decision
@@ -858,7 +791,7 @@ class Attribution:
                 decision.rule = "turns alternate"
                 decision.evidence = f"a reply to {self._describe(self._turns[-1])}"
             else:
-                decision.entity = Entity(None, "the other speaker")
+                decision.entity = Entity(None, OTHER_SPEAKER)
                 decision.rule = "turns alternate"
                 decision.evidence = f"a reply to {self._describe(self._turns[-1])}"
             decision.speech = True
@@ -1005,7 +938,8 @@ def _pieces(paragraph: str, decisions: list[Decision], characters: Characters) -
         speaker = entity.speaker if entity is not None and not entity.narrator else None
         if speaker is None:
             keep.append((passage.start, passage.end))
-            if decision.speech and entity is not None and not entity.narrator and entity.label != "the other speaker":
+            unvoiced = entity is not None and not entity.narrator and entity.label != OTHER_SPEAKER
+            if decision.speech and unvoiced:
                 notes.append((passage.start, f"speech by {entity.label} stays with the narrator "
                                              f"({entity.label} is not in the cast)"))
             continue

@@ -18,7 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline.script import attribution, drafting, sentences
-from pipeline.script.attribution import Attribution, Characters, Entity
+from pipeline.script.attribution import Attribution, Entity
+from pipeline.script.names import Characters
 
 MIN_LINES = 1
 """Quoted lines a person needs to be a candidate. One is enough: attribution gives a line to a named
@@ -95,7 +96,7 @@ def _principal(reading: Attribution) -> str | None:
     ranked = sorted(subjects.items(), key=lambda item: (item[1], item[0] in asked), reverse=True)
     if not ranked or ranked[0][1] < PRINCIPAL_SENTENCES:
         return None
-    if len(ranked) > 1 and ranked[1][1] == ranked[0][1] and (ranked[0][0] in asked) == (ranked[1][0] in asked):
+    if len(ranked) > 1 and [ranked[1][1], ranked[1][0] in asked] == [ranked[0][1], ranked[0][0] in asked]:
         return None  # a true tie: nobody is principal
     return ranked[0][0]
 

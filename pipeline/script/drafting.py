@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import EssaycastError
 from pipeline.script import attribution, sentences
-from pipeline.script.attribution import Characters, Piece, speaker_id
+from pipeline.script.attribution import Characters, Piece
 from pipeline.script.model import NARRATOR, SPEAKER_RE, Cast, Pause, Script, Section, Segment
+from pipeline.script.names import speaker_id
 from pipeline.script.speech import for_speech
 
 CLAUSE_PAUSE_MS = 200
@@ -266,7 +267,8 @@ def _section(part: _Part, said: Iterator[list[Piece]], characters: Characters) -
     """One part as a section; ``said`` gives each of its paragraphs' pieces, in order."""
     spoken: list[_Spoken] = []
     for paragraph in part.paragraphs:
-        segments = [segment for piece in _pieces(paragraph, next(said), characters) for segment in _spoken(piece)]
+        pieces = _pieces(paragraph, next(said), characters)
+        segments = [segment for piece in pieces for segment in _spoken(piece)]
         if segments:
             segments[-1].pause_ms = PARAGRAPH_PAUSE_MS
             spoken += segments

@@ -49,10 +49,12 @@ _PHRASES = (
 """Several-word speech verbs (matched before single words)."""
 
 MISSPELLINGS = {
-    "anwers": "answers", "anwered": "answered", "anwser": "answer", "anwsers": "answers", "anwsered": "answered",
+    "anwers": "answers", "anwered": "answered", "anwser": "answer", "anwsers": "answers",
+    "anwsered": "answered",
     "answerd": "answered", "asnwers": "answers", "asnwered": "answered", "siad": "said", "sayed": "said",
     "sais": "says", "syas": "says", "replys": "replies", "replyed": "replied", "repied": "replied",
-    "aksed": "asked", "askes": "asks", "exclamed": "exclaimed", "explaned": "explained", "whisperd": "whispered",
+    "aksed": "asked", "askes": "asks", "exclamed": "exclaimed", "explaned": "explained",
+    "whisperd": "whispered",
     "shoutted": "shouted", "declaired": "declared", "stateed": "stated", "tolds": "tells",
 }
 """Common misspellings of speech verbs seen in user reviews (one-letter slips are caught anyway)."""
@@ -169,7 +171,7 @@ PRONOUNS: dict[str, str] = {"he": "male", "she": "female", "him": "male", "her":
 """Third-person pronouns with their gender."""
 FIRST_PERSON = frozenset(["i", "me", "we", "us"])
 """The essayist speaking: their lines are the narrator's."""
-OTHER_SUBJECTS = frozenset(["you", "they", "them", "one", "someone", "somebody", "anyone", "everyone", "people"])
+OTHER_SUBJECTS = words("you they them one someone somebody anyone everyone people")
 """Subjects that name nobody in particular: speech by them is hypothetical or general."""
 
 POSSESSIVES = frozenset(["his", "her", "their", "its", "my", "our", "your"])

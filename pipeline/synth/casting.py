@@ -94,8 +94,8 @@ def choose(
         if candidate.gender and voice.gender not in ("", "neutral", candidate.gender):
             reason += f"; no free {candidate.gender} voice can speak here"
         if uses[voice.name] > 1:
-            reason += f"; reused: only {len(speakable)} character voice{'s' if len(speakable) != 1 else ''} " \
-                      "can speak here"
+            plural = "s" if len(speakable) != 1 else ""
+            reason += f"; reused: only {len(speakable)} character voice{plural} can speak here"
         if voice.name not in usable:
             reason += "; this voice cannot speak here yet (see essaycast voices)"
         castings.append(Casting(candidate.speaker, voice.name, reason, uses[voice.name] > 1))
