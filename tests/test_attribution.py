@@ -33,6 +33,8 @@ CASES = {
     "verb before, comma": ('Marge whispers, "Come home."', ["marge"]),
     "verb before, reply without comma": ('Maria replies "That is how it goes."', ["maria"]),
     "as X said": ('As Homer said "Nothing is ever simple."', ["homer"]),
+    "according to": ('According to Karl, "The plan was sound from the start."', ["karl"]),
+    "actor in brackets": ('Marge (played by Julie Kavner) says "Hello there."', ["marge"]),
     "verb with object before": ('Homer told the reporter: "We never saw it coming."', ["homer"]),
     "manner verb with comma": ('Lisa looks up from her book and chuckles, "Not again."', ["lisa"]),
     "participle": ('We see Marge at the stove, declaring firmly, "Dinner is at six."', ["marge"]),
@@ -43,7 +45,7 @@ CASES = {
     # tags after the quote
     "name verb after": ('"I am here," Lisa says.', ["lisa"]),
     "verb name after": ('"Why now?" questions Homer.', ["homer"]),
-    "role noun that is cast": ('"Fresh apples!" the peddler calls. "Two for a penny."',
+    "role noun that is cast": ('"Fresh apples!" the peddler cries. "Two for a penny."',
                                ["peddler", "peddler"]),
     "question then capitalised tag": ('"Are you awake?" Marge asks.', ["marge"]),
     # colon introductions and labels
@@ -104,6 +106,8 @@ NARRATED = {
     "woven fragment with tag": 'It offers an assurance "that someone is watching," Homer said.',
     "quoted writing": 'Homer wrote in his diary: "Rain again."',
     "hypothetical": 'You might say, "This will never work."',
+    "calls it": 'Homer calls it "The Best Day Of The Year." Marge agrees.',
+    "according to someone outside the cast": 'According to Bart, "The plan was sound."',
     "negated": 'Homer did not say "sorry" and Marge never said "Thank you for coming."',
     "modal": 'Homer would say "Not my fault."',
     "essayist": '"Good morning," I said.',

@@ -128,6 +128,8 @@ _ASKING = re.compile(r"\b(?:ask|asks|asked|asking|inquire[sd]?|enquire[sd]?|quer
 _OWNER = re.compile(
     r"(?P<owner>\S+)\s+(?:own\s+|[\w-]+\s+){0,2}?(?P<noun>[a-z]+)\s*(?:is|was|were)?\s*[:,]?\s*\Z")
 """An owner and a noun right before a quote: ``his majestic answer:``, ``In Maria's own words``."""
+_ACCORDING = re.compile(r"\b[Aa]ccording to\s+(?P<name>[^,:]+?)\s*[,:]?\s*\Z")
+"""``According to Dean Boyd, "..."``: the person named is the speaker."""
 OTHER_SPEAKER = "the other speaker"
 """Label of the unnamed other party of an exchange."""
 _ACRONYM = re.compile(r"[A-Z]{2,4}\Z")
@@ -261,6 +263,11 @@ def _clip(text: str, limit: int = 60) -> str:
 
 Verb = tuple[int, int, bool]
 """A speech verb found in a text: start, end, and whether it is a manner verb (chuckles)."""
+
+
+def _in_brackets(text: str, start: int, end: int) -> bool:
+    """Whether ``start`` lies inside brackets that close before ``end``."""
+    return text.rfind("(", 0, start) > text.rfind(")", 0, start) and ")" in text[start:end]
 
 
 def _only_adverbs(words: list[str]) -> bool:
@@ -574,7 +581,8 @@ class Attribution:
     def _subject_of_verb(self, masked: str, verb: Verb, mentions: list[Mention]) -> Mention | None:
         """Who a speech verb's subject is: the person right before it, the clause's subject after "and",
         else the nearest person before it who can speak, else a name right after it."""
-        before = [m for m in mentions if m.end <= verb[0]]
+        # a name in brackets before the verb is an aside: Lisa (played by Yeardley Smith) says
+        before = [m for m in mentions if m.end <= verb[0] and not _in_brackets(masked, m.start, verb[0])]
         if before:
             last = before[-1]
             between = masked[last.end:verb[0]].lower().split()
@@ -647,6 +655,11 @@ class Attribution:
         if label and here and here[0].kind == "name" and here[0].start == start + label.start("name") \
                 and here[0].end == start + label.end("name"):
             return here[0], "speaker label", label[0].strip()
+        according = _ACCORDING.search(region)
+        if according:
+            found = next((m for m in here if m.start == start + according.start("name")), None)
+            if found is not None and found.kind in ("name", "role"):
+                return found, "speech verb before the quote", according[0].strip(" ,:")
         ends_colon = region.rstrip().endswith((":", ":—", ":-"))
         for verb in reversed(_verbs(masked, start, passage.start)):
             tail = masked[verb[1]:passage.start]

@@ -14,7 +14,7 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 _SPEECH = (
-    "say tell ask answer reply respond retort add explain continue begin shout yell cry scream call whisper "
+    "say tell ask answer reply respond retort add explain continue begin shout yell cry scream whisper "
     "murmur mutter mumble exclaim declare state announce insist observe remark comment argue suggest admit "
     "confess concede protest complain grumble groan moan sigh sob plead beg demand order warn promise agree "
     "repeat recall wonder muse think question query inquire enquire interrupt interject counter object snap "
