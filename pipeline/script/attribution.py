@@ -197,6 +197,8 @@ class Mention:
         return self.kind != "pronoun" or self.word in _SUBJECT_PRONOUNS
 
 
+BEAT_WORDS = 12
+"""A sentence this short whose subject acts just before a quote standing alone gives the quote to them."""
 SPEAKER_WINDOW = 3
 """A pronoun with no person around it may mean whoever spoke last, up to this many paragraphs back."""
 
@@ -222,7 +224,8 @@ def _object_like(text: str, at: int) -> bool:
 
 
 def _previous_word(text: str, at: int) -> str:
-    found = re.search(r"([A-Za-z’']+)[^\w\x00]*\Z", text[max(0, at - 30):at])  # a quote between: none
+    # a quote or a sentence end between: no previous word
+    found = re.search(r"([A-Za-z’']+)[^\w\x00.!?;:]*\Z", text[max(0, at - 30):at])
     return found[1].lower() if found else ""
 
 
@@ -305,6 +308,7 @@ class Attribution:
         self._turns: list[Entity | None] = []
         self._speakers: list[tuple[int, Entity]] = []
         self._partner: Entity | None = None
+        self._paragraph_decisions: list[Decision] = []
         self._last: Decision | None = None
         self._name_words = self._capitalised_inside(paragraphs)
         self.decisions: list[list[Decision]] = []
@@ -539,6 +543,7 @@ class Attribution:
             self._history.append(Sentence(index, start, end, inside, self._subject(inside)))
             self._appositions(text, inside)
         decisions: list[Decision] = []
+        self._paragraph_decisions = decisions
         for number, passage in enumerate(passages):
             local = next(i for i, (a, b) in enumerate(spans) if a <= passage.start < b or i == len(spans) - 1)
             decision = self._decide(index, paragraph, text, passage, spans, first + local, decisions,
@@ -621,8 +626,12 @@ class Attribution:
         here = [m for m in mentions if at <= m.start < limit]
         if verbs and verbs[0][0] == at:
             verb = verbs[0]
-            gap = re.match(r"\s*(?:\w+ly\s+)?", masked[verb[1]:limit]).end()
-            subject = next((m for m in here if m.start == verb[1] + gap), None)
+            # said Homer / said softly Homer / said owner Rosa Delgado / said City councilman Frank Osei
+            subject = next((m for m in here if m.start >= verb[1]), None)
+            skipped = masked[verb[1]:subject.start].lower().split() if subject is not None else []
+            if len(skipped) > 3 or any(word in lx.STOPWORDS or word in lx.PREPOSITIONS or not word.isalpha()
+                                       for word in skipped):
+                return None
             if subject is not None and subject.kind in ("name", "role", "pronoun") and subject.can_speak:
                 return subject, masked[passage.end:subject.end].strip(" ,;:"), subject.end
             return None
@@ -793,6 +802,14 @@ class Attribution:
                 self._partner = self.entity(others[0]) if len(others) == 1 else None
                 return self._speaker(decision, mention, "introduced by the sentence before", evidence)
             return decision
+        if prior >= 0 and not self._quoted(prior) and self._history[prior].paragraph == index:
+            beat = self._history[prior]
+            text = masked[beat.start:beat.end]
+            tag = previous is not None and previous.tag_end > beat.start  # "Why?" Homer asks. is a tag
+            if beat.subject is not None and not tag and len(text.split()) <= BEAT_WORDS \
+                    and not text[:beat.subject.start - beat.start].strip():
+                # He shrugs. "I didn't know." — the person acting just before a quote says it
+                return self._speaker(decision, beat.subject, "action in the sentence before", _clip(text))
         if self._turns and (previous is None or not previous.tag_end or self._exchange()):
             other = self._other_turn()
             if other is not None:
@@ -823,7 +840,14 @@ class Attribution:
         if re.search(r"\w", between):  # an action of the speaker's between two lines
             mentions = self._mentions(between, [])
             return not any(m.can_speak and m.kind == "name" for m in mentions)
-        return not (previous.asks and self._exchange())
+        # a tag that ends the sentence: the same speaker goes on, unless they asked a question in a running
+        # exchange or the paragraph already trades lines between two people ("A," X asks. "B," Y says. "C?")
+        return not ((previous.asks and self._exchange()) or self._mixed(previous))
+
+    def _mixed(self, previous: Decision) -> bool:
+        """Whether the paragraph of ``previous`` has lines by two different people up to it."""
+        said = [d.entity for d in self._paragraph_decisions if d.speech]
+        return any(not self._same(entity, previous.entity) for entity in said)
 
     @staticmethod
     def _same(one: Entity | None, two: Entity | None) -> bool:
