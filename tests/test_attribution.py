@@ -33,10 +33,11 @@ CASES = {
     "verb before, comma": ('Marge whispers, "Come home."', ["marge"]),
     "verb before, reply without comma": ('Maria replies "That is how it goes."', ["maria"]),
     "as X said": ('As Homer said "Nothing is ever simple."', ["homer"]),
-    "role word between verb and name": ('"We open at nine," said owner Peter Ustinov, 41.', ["peter-ustinov"]),
+    "role word between verb and name": ('"We open at nine," said owner Peter Ustinov.', ["peter-ustinov"]),
     "action just before": ('Marge came in. Homer shrugs. "I did not know."', ["homer"]),
     "exchange in one paragraph": ('Lisa asks, "Do you keep the log?" "Every night," Marge answers. '
-                                  '"Even when nothing happens?" "Especially then."', ["lisa", "marge", "lisa", "marge"]),
+                                  '"Even when nothing happens?" "Especially then."',
+                                  ["lisa", "marge", "lisa", "marge"]),
     "according to": ('According to Karl, "The plan was sound from the start."', ["karl"]),
     "actor in brackets": ('Marge (played by Julie Kavner) says "Hello there."', ["marge"]),
     "verb with object before": ('Homer told the reporter: "We never saw it coming."', ["homer"]),
@@ -122,7 +123,8 @@ NARRATED = {
     "banner that says": '"Readers are leaders" says one banner on the wall.',
     "sign sequence": 'The signs went by. "Stop." "Slow." "Yield." "Turn."',
     "untagged after narration": 'Homer spoke to Marge. Then the rain began. "Go home."',
-    "long sentence before is no action": 'Homer walked all the way down to the harbour and back again before dark. "Go home."',
+    "long sentence before is no action": ('Homer walked all the way down to the harbour and back again '
+                                          'before dark. "Go home."'),
     "subject not at the start is no action": 'At noon the bell that Homer rang woke the town. "Go home."',
     "words between verb and name": '"Go home," said the man to Homer.',
     "a tag is no action": '"Why?" Bart asks. "Because."',
