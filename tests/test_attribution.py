@@ -47,6 +47,7 @@ CASES = {
     "misspelt verb": ('"Of course," anwers Homer.', ["homer"]),
     "one-letter slip": ('"Of course," Homer repiled.', ["homer"]),
     "verb phrase after": ("'Be ready to pull, lads!' cried out Pathfinder.", ["pathfinder"]),
+    "inverted tag with a phrase after": ('"Late again," said Marge with a smile; "always."', ["marge", "marge"]),
     # tags after the quote
     "name verb after": ('"I am here," Lisa says.', ["lisa"]),
     "verb name after": ('"Why now?" questions Homer.', ["homer"]),
@@ -127,11 +128,15 @@ NARRATED = {
                                           'before dark. "Go home."'),
     "subject not at the start is no action": 'At noon the bell that Homer rang woke the town. "Go home."',
     "words between verb and name": '"Go home," said the man to Homer.',
+    "reported speech after a quote": ('Marge came. A man holding a sign reading "Save Our Library," said she '
+                                      'would stay.'),
     "a tag is no action": '"Why?" Bart asks. "Because."',
     "apostrophes": "Homer's dog doesn't bark; 'tis the '80s' fault and the boys' toys.",
     "nested quote is part of outer": 'Lisa read "He said \'no\' twice" aloud.',
     "pronoun meaning someone outside the cast": 'Bart came in. "Hi," he said.',
     "pronoun with no antecedent": '"Hi," he said.',
+    "pronoun for a speaker named at a sentence start": ('Homer left early.\n\nBart once said it was bad. '
+                                                        'Later he explained: "It could never work."'),
     "unclosed quote": 'Homer sighed and wrote "Maybe later\n\nThe next day it rained.',
 }
 

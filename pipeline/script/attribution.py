@@ -132,6 +132,8 @@ _ACCORDING = re.compile(r"\b[Aa]ccording to\s+(?P<name>[^,:]+?)\s*[,:]?\s*\Z")
 """``According to Dean Boyd, "..."``: the person named is the speaker."""
 OTHER_SPEAKER = "the other speaker"
 """Label of the unnamed other party of an exchange."""
+_TAG_FOLLOWERS = lx.PREPOSITIONS | lx.words("who whose and but while when after before because then again")
+"""Words that may follow ``said X`` after a quote; anything else (``said she would``) is reported speech."""
 _ACRONYM = re.compile(r"[A-Z]{2,4}\Z")
 
 
@@ -459,7 +461,13 @@ class Attribution:
                 re.search(r"[.!?…:;\"”’]\s*\Z", masked[:start]) is not None
             if len(words) == 1 and _ACRONYM.match(text) and not self.characters.known(text):
                 continue
+            # a capitalised sentence opener is an ordinary word unless written capitalised elsewhere too,
+            # or it is someone speaking ("Coppola once said")
             opener = sentence_start and words[0].lower() not in self._name_words
+            speaking = len(words) == 1 and re.match(r"\s+(?:\w+ly\s+|once\s+|then\s+|also\s+)?(\w+)",
+                                                    masked[start + len(text):start + len(text) + 40])
+            if speaking and lx.speech_verb(speaking[1]):
+                opener = False
             if opener and not self.characters.known(text):
                 if len(words) == 1:
                     continue
@@ -632,6 +640,9 @@ class Attribution:
             if len(skipped) > 3 or any(word in lx.STOPWORDS or word in lx.PREPOSITIONS or not word.isalpha()
                                        for word in skipped):
                 return None
+            following = re.match(r"\s*([\w’']+)", masked[subject.end:limit]) if subject is not None else None
+            if following and not (following[1].lower() in _TAG_FOLLOWERS or following[1].endswith("ly")):
+                return None  # "said she would keep fighting" reports speech, it tags no quote
             if subject is not None and subject.kind in ("name", "role", "pronoun") and subject.can_speak:
                 return subject, masked[passage.end:subject.end].strip(" ,;:"), subject.end
             return None
