@@ -47,7 +47,7 @@ CASES = {
     "misspelt verb": ('"Of course," anwers Homer.', ["homer"]),
     "one-letter slip": ('"Of course," Homer repiled.', ["homer"]),
     "verb phrase after": ("'Be ready to pull, lads!' cried out Pathfinder.", ["pathfinder"]),
-    "inverted tag with a phrase after": ('"Late again," said Marge with a smile; "always."', ["marge", "marge"]),
+    "inverted tag with a phrase after": ('"Late," said Marge with a smile; "always."', ["marge", "marge"]),
     # tags after the quote
     "name verb after": ('"I am here," Lisa says.', ["lisa"]),
     "verb name after": ('"Why now?" questions Homer.', ["homer"]),
