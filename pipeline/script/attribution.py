@@ -20,6 +20,7 @@ the essayist's own lines ("I replied") and speech by anyone outside the cast sta
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -114,11 +115,11 @@ _WORD = (r"(?:[A-Z]\.|(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Jr|Sr|Rev|Capt)\.|"
          r"[A-Z][\w]*(?:['’][A-Za-z]+)?(?:-[A-Za-z][\w]*)*)")
 _PARTICLE = r"(?:de|van|von|der|den|du|da|di|del|bin|ibn|al)"
 _NAME_RE = re.compile(rf"(?<![\w'’-]){_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD})*")
-_NOUNS = "|".join(sorted(lx.PERSON_NOUNS, key=len, reverse=True))
-_FUNCTION = "|".join(sorted(lx.STOPWORDS | lx.words("where is was are were has had"), key=len, reverse=True))
-_ROLE_RE = re.compile(
-    rf"(?<![\w'’-])(?P<det>the|a|an|this|that|one|his|her|their|my|our|your)\s+"
-    rf"(?P<adjs>(?:(?!(?:{_FUNCTION})\b)[\w’'-]+,?\s+){{0,3}}?)(?P<head>{_NOUNS})(?![\w'’-])", re.I)
+_FUNCTION = lx.STOPWORDS | lx.words("where is was are were has had")
+_DETERMINER = re.compile(r"(?<![\w'’-])(?:the|a|an|this|that|one|his|her|their|my|our|your)\s+", re.I)
+_FOLLOWING_WORDS = re.compile(r"([\w’'-]+)(,?\s+)?")
+ROLE_ADJECTIVES = 3
+"""At most this many words between a determiner and a person noun: "a very foolish old gentleman"."""
 _PRONOUN_RE = re.compile(
     r"(?<![\w'’-])(?:(?P<i>I)|(?i:(?P<p>he|she|him|her|his|me|we|us|you|they|them)))(?!\w)")
 _SUBJECT_PRONOUNS = frozenset(["he", "she", "i", "we", "you", "they"])
@@ -201,8 +202,39 @@ class Mention:
 
 BEAT_WORDS = 12
 """A sentence this short whose subject acts just before a quote standing alone gives the quote to them."""
+RECENT_ROLES = 50
+"""How many of the latest people known by a role noun "the old man" may mean (keeps reading linear)."""
 SPEAKER_WINDOW = 3
 """A pronoun with no person around it may mean whoever spoke last, up to this many paragraphs back."""
+
+
+def _inside(spans: list[Span], at: int) -> bool:
+    """Whether ``at`` lies in one of ``spans`` (sorted, not overlapping)."""
+    index = bisect.bisect_right(spans, at, key=lambda span: span[0]) - 1
+    return index >= 0 and spans[index][0] <= at < spans[index][1]
+
+
+def _role_after(masked: str, determiner: re.Match[str]) -> Mention | None:
+    """The role noun phrase a determiner opens (``the old man``, ``his lawyer``), if it names a person."""
+    adjectives: list[str] = []
+    at = determiner.end()
+    for _ in range(ROLE_ADJECTIVES + 1):
+        word = _FOLLOWING_WORDS.match(masked, at)
+        if not word:
+            return None
+        lower = word[1].lower()
+        if lower in lx.PERSON_NOUNS:
+            det = determiner[0].strip().lower()
+            start = determiner.start()
+            return Mention(start, word.end(1), "role", masked[start:word.end(1)], lower,
+                           possessive=det in lx.POSSESSIVES, definite=det not in ("a", "an", "one"),
+                           adjectives=tuple(adjectives),
+                           after_preposition=_previous_word(masked, determiner.start()) in lx.PREPOSITIONS)
+        if lower in _FUNCTION or not word[2]:
+            return None
+        adjectives.append(lower)
+        at = word.end()
+    return None
 
 
 def _apposed(between: str) -> bool:
@@ -303,7 +335,7 @@ class Attribution:
         self.paragraphs = paragraphs
         self.narrator = Entity(None, "I", narrator=True)
         self._cast: dict[str, Entity] = {}
-        self._others: dict[tuple[str, ...], Entity] = {}
+        self._others: dict[str, Entity] = {}
         self._aliases: dict[str, Entity] = {}
         self._roles: list[Entity] = []
         self._history: list[Sentence] = []
@@ -347,9 +379,8 @@ class Attribution:
             words = name_words(name)
             if not words:
                 return None
-            key = next((known for known in self._others if words[-1] == known[-1] or
-                        (len(words) == 1 and words[0] in known)), words)
-            entity = self._others.setdefault(key, Entity(None, name))
+            # one person outside the cast per surname: "Mr Griffiths" is "Hew Raymond Griffiths"
+            entity = self._others.setdefault(words[-1], Entity(None, name))
         title = name.split()[0].rstrip(".")
         if len(name.split()) > 1 and lx.TITLES.get(title.lower()):  # Mr Boyd, Lady Anne, Father Christmas
             entity.learn(lx.TITLES[title.lower()], f"title {title}")
@@ -365,7 +396,7 @@ class Attribution:
             speaker = self.characters.speaker(head) if not self.characters.discover else None
             if speaker:
                 return self._cast.setdefault(speaker, Entity(speaker, mention.text))
-            same = [entity for entity in self._roles if kin in entity.heads]
+            same = [entity for entity in self._roles[-RECENT_ROLES:] if kin in entity.heads]
             liked = [entity for entity in same if entity.adjectives & set(mention.adjectives)]
             if liked or same:
                 entity = (liked or same)[-1]
@@ -439,12 +470,7 @@ class Attribution:
     # -- reading --
 
     def _mentions(self, masked: str, spans: list[Span]) -> list[Mention]:
-        roles = [Mention(m.start(), m.end(), "role", m[0], m["head"].lower(),
-                         possessive=m["det"].lower() in lx.POSSESSIVES,
-                         definite=m["det"].lower() not in ("a", "an", "one"),
-                         adjectives=tuple(w.lower() for w in re.findall(r"[\w’'-]+", m["adjs"])),
-                         after_preposition=_previous_word(masked, m.start()) in lx.PREPOSITIONS)
-                 for m in _ROLE_RE.finditer(masked)]
+        roles = [role for role in (_role_after(masked, det) for det in _DETERMINER.finditer(masked)) if role]
         taken = [(m.start, m.end) for m in roles]
         found = list(roles)
         starts = {start for start, _ in spans}
@@ -454,11 +480,12 @@ class Attribution:
             while words and (words[0].lower().strip(".") in lx.STOPWORDS or words[0] == "I"):
                 start = masked.index(words[1], start + len(words[0])) if len(words) > 1 else -1
                 words.pop(0)
-            if not words or any(a <= start < b for a, b in taken):
+            if not words or _inside(taken, start):
                 continue
             text = " ".join(words)
-            sentence_start = start in starts or not masked[:start].strip() or \
-                re.search(r"[.!?…:;\"”’]\s*\Z", masked[:start]) is not None
+            window = masked[max(0, start - 4):start]  # a short look back keeps reading linear
+            sentence_start = start in starts or (start <= 4 and not window.strip()) or \
+                re.search(r"[.!?…:;\"”’]\s*\Z", window) is not None
             if len(words) == 1 and _ACRONYM.match(text) and not self.characters.known(text):
                 continue
             # a capitalised sentence opener is an ordinary word unless written capitalised elsewhere too,
@@ -482,7 +509,7 @@ class Attribution:
             found.append(Mention(start, start + len(text), "name", text, possessive=possessive,
                                  after_preposition=_object_like(masked, start)))
         for match in _PRONOUN_RE.finditer(masked):
-            if any(a <= match.start() < b for a, b in taken):
+            if _inside(taken, match.start()):
                 continue
             word = (match["i"] or match["p"]).lower()
             found.append(Mention(match.start(), match.end(), "pronoun", match[0], word,
