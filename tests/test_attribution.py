@@ -176,6 +176,15 @@ def test_notes_say_rule_and_evidence() -> None:
     assert "'she' is marge" in piece.note
 
 
+def test_a_speech_tag_is_never_a_segment_of_its_own_when_narration_follows() -> None:
+    from pipeline.script.drafting import draft
+
+    script = draft('They argued. "Go," says Homer. He points at the door.\n\nNext day.', ["homer"])
+    said = [(segment.speaker, segment.text) for _, _, _, segment in script.segments()]
+    assert said[:3] == [(NARRATOR, "They argued."), ("homer", "Go."),
+                        (NARRATOR, "says Homer. He points at the door.")]
+
+
 def test_speech_tag_is_read_with_the_narration_after_it() -> None:
     paragraphs = [clean('"Go," says Homer. He points at the door. Marge waits.')]
     narration = next(p for p in attribute_all(paragraphs, Characters(["homer"]))[0] if p.speaker == NARRATOR)
