@@ -156,6 +156,8 @@ class Entity:
     """The essayist ("I")."""
     evidence: list[str] = field(default_factory=list)
     """She/he evidence, for casting: "Mr", "pronoun she", "noun man"."""
+    named: bool = False
+    """Whether the text named them (a name is never replaced by another one the text gives later)."""
 
     def accepts(self, gender: str) -> bool:
         """Whether a pronoun of ``gender`` can mean this person."""
@@ -380,7 +382,7 @@ class Attribution:
             if not words:
                 return None
             # one person outside the cast per surname: "Mr Griffiths" is "Hew Raymond Griffiths"
-            entity = self._others.setdefault(words[-1], Entity(None, name))
+            entity = self._others.setdefault(words[-1], Entity(None, name, named=True))
         title = name.split()[0].rstrip(".")
         if len(name.split()) > 1 and lx.TITLES.get(title.lower()):  # Mr Boyd, Lady Anne, Father Christmas
             entity.learn(lx.TITLES[title.lower()], f"title {title}")
@@ -605,7 +607,7 @@ class Attribution:
         """``"I am Father Christmas"`` names its speaker; ``"..., Mr. Dickens"`` names the one spoken to."""
         entity = decision.entity
         said = re.search(rf"\b(?:I am|I['’]m|my name is)\s+(?P<name>{_WORD}(?:\s+{_WORD})*)", content)
-        if said and entity is not None and entity.speaker is None and not entity.narrator:
+        if said and entity is not None and entity.speaker is None and not (entity.narrator or entity.named):
             speaker = self.characters.speaker(said["name"])  # "I am …" names a person, even a new one
             if speaker:
                 entity.speaker = speaker
@@ -614,8 +616,8 @@ class Attribution:
         if called and len(self._turns) >= 2:
             other = self._turns[-2]
             speaker = self.characters.known(called["name"])
-            if speaker and other is not None and other is not entity and other.speaker is None \
-                    and not other.narrator and (entity is None or entity.speaker != speaker):
+            unnamed = other is not None and other.speaker is None and not (other.named or other.narrator)
+            if speaker and unnamed and other is not entity and (entity is None or entity.speaker != speaker):
                 other.speaker = speaker
 
     def _subject_of_verb(self, masked: str, verb: Verb, mentions: list[Mention]) -> Mention | None:
@@ -800,7 +802,8 @@ class Attribution:
         if continued:
             between = masked[previous.tag_end or previous.passage.end:passage.start]
             named = _IDENTITY.search(between)
-            if named and previous.entity is not None and previous.entity.speaker is None:
+            if named and previous.entity is not None and previous.entity.speaker is None \
+                    and not previous.entity.named:
                 speaker = self.characters.known(named["name"])
                 if speaker:
                     previous.entity.speaker = speaker

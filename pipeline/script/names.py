@@ -69,7 +69,11 @@ class Characters:
 
     def _match(self, words: tuple[str, ...]) -> str | None:
         for speaker, known in self._words.items():
-            if words == known:
+            # one word that is also part of another character's name is nobody for sure (Mr Pickett when
+            # the cast has pickett and arthur-pickett)
+            shared = len(words) == 1 and any(other != speaker and words[0] in other_words
+                                             for other, other_words in self._words.items())
+            if words == known and not shared:
                 return speaker
         for start in range(1, len(words)):  # titles or role words before the name
             if all(_is_role_word(word) for word in words[:start]):
