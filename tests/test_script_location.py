@@ -94,3 +94,9 @@ def test_redraft_replaces_an_edited_draft(folder: Path) -> None:
     draft.write_text(draft.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert invoke("script", "night.txt", "--redraft").exit_code == 0
     assert "One more line." not in draft.read_text("utf-8")
+
+
+def test_make_cast_auto_casts_the_quoted_character(folder: Path) -> None:
+    rendered = make("--cast", "auto")
+    assert "homer" in rendered.script.cast and rendered.script.cast.profile("homer") != "narrator"
+    assert speakers(rendered.script) == {"narrator", "homer"}
