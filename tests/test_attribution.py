@@ -190,3 +190,9 @@ def test_speech_tag_is_read_with_the_narration_after_it() -> None:
     narration = next(p for p in attribute_all(paragraphs, Characters(["homer"]))[0] if p.speaker == NARRATOR)
     assert narration.text.startswith("says Homer.")
     assert narration.keep_whole == ((0, len("says Homer. He points at the door.")),)
+
+
+def test_a_long_chain_of_pronouns_is_followed_only_so_far() -> None:
+    text = "Homer came home. " + "He walked. " * 800 + '"Hi," he said.'
+    assert lines(text) == []  # far too far to be sure, and no recursion error
+    assert speakers("Homer came home. " + "He walked. " * 5 + '"Hi," he said.') == ["homer"]

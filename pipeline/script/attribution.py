@@ -204,6 +204,8 @@ class Mention:
 
 BEAT_WORDS = 12
 """A sentence this short whose subject acts just before a quote standing alone gives the quote to them."""
+PRONOUN_CHAIN = 20
+"""Pronouns followed back through at most this many sentences that start with another pronoun."""
 RECENT_ROLES = 50
 """How many of the latest people known by a role noun "the old man" may mean (keeps reading linear)."""
 SPEAKER_WINDOW = 3
@@ -346,6 +348,7 @@ class Attribution:
         self._partner: Entity | None = None
         self._paragraph_decisions: list[Decision] = []
         self._last: Decision | None = None
+        self._chain = 0
         self._name_words = self._capitalised_inside(paragraphs)
         self.decisions: list[list[Decision]] = []
         """Per paragraph, the decision for each quoted passage."""
@@ -424,6 +427,16 @@ class Attribution:
             mention.entity = self._pronoun(mention)
         return mention.entity
 
+    def _through(self, pronoun: Mention) -> Entity | None:
+        """Who an earlier pronoun means, following a chain of pronouns at most ``PRONOUN_CHAIN`` long."""
+        if self._chain >= PRONOUN_CHAIN:
+            return None  # "He … He … He …" for pages: too far to be sure
+        self._chain += 1
+        try:
+            return self.entity(pronoun)
+        finally:
+            self._chain -= 1
+
     def _pronoun(self, mention: Mention) -> Entity | None:
         gender, sentence = lx.PRONOUNS[mention.word], mention.sentence
         here = self._history[sentence]
@@ -445,7 +458,7 @@ class Attribution:
                 continue
             if subject.kind == "pronoun":
                 if lx.PRONOUNS.get(subject.word) == gender:
-                    return self.entity(subject)  # the chain goes on through that pronoun
+                    return self._through(subject)  # the chain goes on through that pronoun
                 continue
             entity = self.entity(subject)
             if entity is not None and entity.accepts(gender):
