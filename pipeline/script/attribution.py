@@ -250,7 +250,7 @@ def _apposed(between: str) -> bool:
     if not phrase.strip():
         return True
     words = re.findall(r"[\w.&'’-]+", phrase)
-    return words[0] in ("for", "of", "at", "from", "with", "in") and all(
+    return bool(words) and words[0] in ("for", "of", "at", "from", "with", "in") and all(
         word[0].isupper() or word in ("the", "and", "of", "for") for word in words[1:])
 
 
