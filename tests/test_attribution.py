@@ -131,7 +131,7 @@ NARRATED = {
     "reported speech after a quote": ('Marge came. A man holding a sign reading "Save Our Library," said she '
                                       'would stay.'),
     "a tag is no action": '"Why?" Bart asks. "Because."',
-    "apposition without a phrase": 'A man, , Homer, said nothing. "Hi."',
+    "apposition without a phrase": 'A man, , Homer, waited. It rained. "Hi."',
     "apostrophes": "Homer's dog doesn't bark; 'tis the '80s' fault and the boys' toys.",
     "nested quote is part of outer": 'Lisa read "He said \'no\' twice" aloud.',
     "pronoun meaning someone outside the cast": 'Bart came in. "Hi," he said.',
