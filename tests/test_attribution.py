@@ -130,6 +130,7 @@ NARRATED = {
     "words between verb and name": '"Go home," said the man to Homer.',
     "reported speech after a quote": ('Marge came. A man holding a sign reading "Save Our Library," said she '
                                       'would stay.'),
+    "writing is no action": 'Homer writes a note. "Back at six."',
     "a tag is no action": '"Why?" Bart asks. "Because."',
     "apposition without a phrase": 'A man, , Homer, waited. It rained. "Hi."',
     "apostrophes": "Homer's dog doesn't bark; 'tis the '80s' fault and the boys' toys.",

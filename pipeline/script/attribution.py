@@ -860,7 +860,8 @@ class Attribution:
             beat = self._history[prior]
             text = masked[beat.start:beat.end]
             tag = previous is not None and previous.tag_end > beat.start  # "Why?" Homer asks. is a tag
-            if beat.subject is not None and not tag and len(text.split()) <= BEAT_WORDS \
+            writing = any(word in lx.WRITING for word in re.findall(r"[a-z]+", text.lower()))
+            if beat.subject is not None and not tag and not writing and len(text.split()) <= BEAT_WORDS \
                     and not text[:beat.subject.start - beat.start].strip():
                 # He shrugs. "I didn't know." — the person acting just before a quote says it
                 return self._speaker(decision, beat.subject, "action in the sentence before", _clip(text))

@@ -121,6 +121,13 @@ def phrase_verbs(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _PHRASE_RE.finditer(text)]
 
 
+WRITING = words(
+    "write writes wrote written writing read reads reading type types typed typing text texts texted post "
+    "posts posted tweet tweets tweeted scribble scribbles scribbled print prints printed signs signed publish "
+    "publishes published letter note diary sign banner poster headline caption"
+)
+"""Words of writing and reading: a quote after them is quoted writing, the narrator's."""
+
 SPEECH_NOUNS = words(
     "answer answers reply replies response retort words comment remark question verdict explanation "
     "advice warning motto reaction rejoinder"
