@@ -123,8 +123,8 @@ def phrase_verbs(text: str) -> list[tuple[int, int]]:
 
 WRITING = words(
     "write writes wrote written writing read reads reading type types typed typing text texts texted post "
-    "posts posted tweet tweets tweeted scribble scribbles scribbled print prints printed signs signed publish "
-    "publishes published letter note diary sign banner poster headline caption"
+    "posts posted tweet tweets tweeted scribble scribbles scribbled print prints printed signs signed "
+    "publish publishes published letter note diary sign banner poster headline caption"
 )
 """Words of writing and reading: a quote after them is quoted writing, the narrator's."""
 
