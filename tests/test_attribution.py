@@ -116,6 +116,7 @@ NARRATED = {
     "according to someone outside the cast": 'According to Bart, "The plan was sound."',
     "negated": 'Homer did not say "sorry" and Marge never said "Thank you for coming."',
     "modal": 'Homer would say "Not my fault."',
+    "said nothing": 'Marge said nothing.\n\n"It is late."',
     "essayist": '"Good morning," I said.',
     "not in the cast": '"Good morning," said Bart.',
     "unnamed speaker": 'A spokesman said: "We have no comment at this time."',

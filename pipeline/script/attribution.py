@@ -661,8 +661,13 @@ class Attribution:
             return after[0]  # "cried out Pathfinder"
         return None
 
-    def _hypothetical(self, masked: str, verb_start: int) -> bool:
-        words = re.findall(r"[\w'’]+", masked[max(0, verb_start - 40):verb_start].lower())[-3:]
+    @staticmethod
+    def _hypothetical(masked: str, verb: Verb) -> bool:
+        """Whether a speech verb says nothing was said: a modal or a negation before it (you might say,
+        never said), or "nothing" after it (said nothing)."""
+        words = re.findall(r"[\w'’]+", masked[max(0, verb[0] - 40):verb[0]].lower())[-3:]
+        if re.match(r"\s+(?:nothing|not a word)\b", masked[verb[1]:verb[1] + 12]):
+            return True
         return any(word.replace("’", "'") in lx.MODALS | lx.NEGATIONS for word in words)
 
     def _tag_after(self, masked: str, passage: Passage, limit: int, mentions: list[Mention],
@@ -732,7 +737,7 @@ class Attribution:
             if re.fullmatch(r"\s*that\s*", tail) is None and tail.strip().startswith("that "):
                 continue  # "said that the ..." reports speech in the narrator's words
             evidence = masked[max(start, verb[0] - 40):passage.start].strip(" ,:\x00")
-            if self._hypothetical(masked, verb[0]):
+            if self._hypothetical(masked, verb):
                 return None, "hypothetical speech", evidence
             subject = self._subject_of_verb(masked, verb, here)
             if subject is not None:
@@ -759,7 +764,7 @@ class Attribution:
         for verb in reversed(_verbs(masked, record.start, record.end)):
             if verb[2]:
                 continue
-            if self._hypothetical(masked, verb[0]):
+            if self._hypothetical(masked, verb):
                 return None
             subject = self._subject_of_verb(masked, verb, record.mentions)
             evidence = masked[max(record.start, verb[0] - 40):min(record.end, verb[1] + 40)].strip()
