@@ -38,6 +38,7 @@ CASES = {
     "exchange in one paragraph": ('Lisa asks, "Do you keep the log?" "Every night," Marge answers. '
                                   '"Even when nothing happens?" "Especially then."',
                                   ["lisa", "marge", "lisa", "marge"]),
+    "credited after a dash": ('"Best pie in town." — Marge', ["marge"]),
     "according to": ('According to Karl, "The plan was sound from the start."', ["karl"]),
     "actor in brackets": ('Marge (played by Julie Kavner) says "Hello there."', ["marge"]),
     "verb with object before": ('Homer told the reporter: "We never saw it coming."', ["homer"]),
@@ -132,6 +133,8 @@ NARRATED = {
     "reported speech after a quote": ('Marge came. A man holding a sign reading "Save Our Library," said she '
                                       'would stay.'),
     "writing is no action": 'Homer writes a note. "Back at six."',
+    "credited to someone unnamed": '"Best pie in town." -- A happy customer',
+    "dash and a name in the sentence": '"Pie" — Marge says it is overrated.',
     "a tag is no action": '"Why?" Bart asks. "Because."',
     "apposition without a phrase": 'A man, , Homer, waited. It rained. "Hi."',
     "apostrophes": "Homer's dog doesn't bark; 'tis the '80s' fault and the boys' toys.",

@@ -670,6 +670,20 @@ class Attribution:
             return True
         return any(word.replace("’", "'") in lx.MODALS | lx.NEGATIONS for word in words)
 
+    def _credit(self, masked: str, passage: Passage, first: int,
+                count: int) -> tuple[Mention, str, int] | None:
+        """``"Best pie in town." — Marge``: a name alone after a dash, ending the paragraph, credits it."""
+        credit = re.match(r"\s*(?:—|–|--?)\s*", masked[passage.end:])
+        if not credit:
+            return None
+        at = passage.end + credit.end()
+        for record in self._history[first:first + count]:
+            for mention in record.mentions:
+                ends = not masked[mention.end:].strip(" .\x00")
+                if mention.start == at and mention.kind == "name" and ends:
+                    return mention, masked[passage.end:mention.end].strip(), mention.end
+        return None
+
     def _tag_after(self, masked: str, passage: Passage, limit: int, mentions: list[Mention],
                    crossing: bool) -> tuple[Mention, str, int] | None:
         """The speaker named by a tag right after the quote; ``crossing``: the tag would open a new sentence
@@ -808,7 +822,8 @@ class Attribution:
         continued = previous is not None and previous.speech and (
             passage.reopened or (previous.tag_end and self._continues(masked, previous, passage.start)))
         fragment = content[0].islower() or (content[0] in "…." and not previous)
-        tag = self._tag_after(masked, passage, tag_limit, mentions, tag_limit != limit)
+        tag = self._tag_after(masked, passage, tag_limit, mentions, tag_limit != limit) or \
+            self._credit(masked, passage, sentence - local, len(spans))
         if tag is not None and not (continued and fragment):
             mention, evidence, end = tag
             if fragment and not self._full_sentence_inside(content):
