@@ -302,6 +302,9 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+Tag = tuple["Mention", str, str, int]
+"""A speech tag found after a quote: who it names, the rule, the evidence, and where the tag ends."""
+_AFTER = "speech verb after the quote"
 Verb = tuple[int, int, bool]
 """A speech verb found in a text: start, end, and whether it is a manner verb (chuckles)."""
 
@@ -671,7 +674,7 @@ class Attribution:
         return any(word.replace("’", "'") in lx.MODALS | lx.NEGATIONS for word in words)
 
     def _credit(self, masked: str, passage: Passage, first: int,
-                count: int) -> tuple[Mention, str, int] | None:
+                count: int) -> Tag | None:
         """``"Best pie in town." — Marge``: a name alone after a dash, ending the paragraph, credits it."""
         credit = re.match(r"\s*(?:—|–|--?)\s*", masked[passage.end:])
         if not credit:
@@ -681,11 +684,11 @@ class Attribution:
             for mention in record.mentions:
                 ends = not masked[mention.end:].strip(" .\x00")
                 if mention.start == at and mention.kind == "name" and ends:
-                    return mention, masked[passage.end:mention.end].strip(), mention.end
+                    return mention, "name after a dash", masked[passage.end:mention.end].strip(), mention.end
         return None
 
     def _tag_after(self, masked: str, passage: Passage, limit: int, mentions: list[Mention],
-                   crossing: bool) -> tuple[Mention, str, int] | None:
+                   crossing: bool) -> Tag | None:
         """The speaker named by a tag right after the quote; ``crossing``: the tag would open a new sentence
         (after a question), so only a true speech verb counts."""
         region = masked[passage.end:limit]
@@ -705,7 +708,7 @@ class Attribution:
             if following and not (following[1].lower() in _TAG_FOLLOWERS or following[1].endswith("ly")):
                 return None  # "said she would keep fighting" reports speech, it tags no quote
             if subject is not None and subject.kind in ("name", "role", "pronoun") and subject.can_speak:
-                return subject, masked[passage.end:subject.end].strip(" ,;:"), subject.end
+                return subject, _AFTER, masked[passage.end:subject.end].strip(" ,;:"), subject.end
             return None
         subject = here[0] if here and here[0].start == at else None
         if subject is None or not subject.can_speak:
@@ -723,7 +726,7 @@ class Attribution:
         if not span or span[0][0] != subject.end + verb.start(2) or (crossing and span[0][2]):
             return None
         end = span[0][1]
-        return subject, masked[passage.end:end].strip(" ,;:"), end
+        return subject, _AFTER, masked[passage.end:end].strip(" ,;:"), end
 
     def _before(self, masked: str, start: int, passage: Passage,
                 mentions: list[Mention]) -> tuple[Mention | None, str, str] | None:
@@ -825,13 +828,13 @@ class Attribution:
         tag = self._tag_after(masked, passage, tag_limit, mentions, tag_limit != limit) or \
             self._credit(masked, passage, sentence - local, len(spans))
         if tag is not None and not (continued and fragment):
-            mention, evidence, end = tag
+            mention, rule, evidence, end = tag
             if fragment and not self._full_sentence_inside(content):
                 decision.rule = "a fragment woven into the sentence"
                 return decision
             decision.tag_end = end
             decision.asks = content.endswith("?") or bool(_ASKING.search(evidence))
-            return self._speaker(decision, mention, "speech verb after the quote", evidence)
+            return self._speaker(decision, mention, rule, evidence)
         if continued:
             between = masked[previous.tag_end or previous.passage.end:passage.start]
             named = _IDENTITY.search(between)
