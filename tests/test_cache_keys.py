@@ -177,7 +177,8 @@ def _run(take: Take, where: Path, log: list[str]) -> Outcome:
     out = sorted((where / "out").iterdir())
     decoded, _ = soundfile.read(episode.audio, dtype="float64")
     return Outcome(list(log), {p.name: p.read_bytes() for p in out},
-                   {p.name: p.stat().st_mtime_ns for p in out}, decoded, frozenset((where / "cache" / "parts").rglob("*.mp3")), episode.cues)
+                   {p.name: p.stat().st_mtime_ns for p in out}, decoded,
+                   frozenset((where / "cache" / "parts").rglob("*.mp3")), episode.cues)
 
 
 @pytest.fixture
