@@ -33,7 +33,6 @@ import contextlib
 import dataclasses
 import datetime
 import hashlib
-import itertools
 import json
 import math
 import os
@@ -450,8 +449,14 @@ def _write_audio(
         encoder = files.enter_context(ThreadPoolExecutor(1, thread_name_prefix="encoder"))
         in_flight: Future[None] | None = None
         written = 0
-        limited = (limiter.process(block * gain) for block in mix())
-        for block in itertools.chain(limited, [limiter.flush()]):
+
+        def limited() -> Iterator[np.ndarray]:
+            # flush() only once everything went in: called early it would delay the whole output.
+            for block in mix():
+                yield limiter.process(block * gain)
+            yield limiter.flush()
+
+        for block in limited():
             if in_flight is not None:
                 in_flight.result()
             in_flight = encoder.submit(_write_block, sinks, block)
