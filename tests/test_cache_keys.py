@@ -16,7 +16,8 @@ profile files, the script, the options; `render` then `master`) and says what mu
 `test_every_field_has_a_row` fails when a field is added to any of those dataclasses (or a setting to
 an engine's ``SETTINGS``) without a row here: add one — an edit of that field alone and its outcome —
 or, for a field that only groups others, an entry in `GROUPS`. A key with an ingredient that is not
-such a field (a version constant) gets a row in `VERSIONS`.
+such a field gets a row of its own (``model file rewritten``) or, for a version constant, one in
+`VERSIONS`; `test_every_segment_key_ingredient_has_a_row` checks the segment key's ingredients.
 
 Synthesis uses a fake engine registered in the engine table (a tone whose pitch follows every
 input of the voice, so re-synthesis with another voice sounds different); everything else is real.
@@ -355,6 +356,35 @@ def test_every_field_has_a_row() -> None:
     fields |= {f"Voice.settings[{name}]" for name in _engine_settings()}
     rowed = {name for name in ROWS if "." in name} | set(GROUPS)
     assert rowed == fields, "add a row to ROWS for each new field (or drop the row of a field that went)"
+
+
+SEGMENT_KEY: dict[str, str] = {
+    "format": "segment cache",
+    "engine": "Voice.engine",
+    "identity": "model file rewritten",
+    "speaker": "Voice.speaker",
+    "settings": "Voice.settings[volume]",
+    "text": "Segment.text",
+}
+"""Each ingredient of the segment cache key → the row (or version) that edits it. An ingredient that
+is not a dataclass field (a lexicon file, say) needs a row of its own here and in `ROWS`."""
+
+
+def test_every_segment_key_ingredient_has_a_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.synth import cache as cache_module
+
+    recipes: list[dict] = []
+
+    def dumps(obj: object, **kwargs: object) -> str:
+        if isinstance(obj, dict) and "text" in obj:
+            recipes.append(obj)
+        return json.dumps(obj, **kwargs)
+
+    monkeypatch.setattr(cache_module, "json", types.SimpleNamespace(dumps=dumps, loads=json.loads))
+    cache_module.SegmentCache(Path("unused")).key(Voice("v", "fake"), "identity", "Some text.")
+    assert recipes, "the segment key is no longer made with json.dumps: update this test"
+    assert set(recipes[0]) == set(SEGMENT_KEY)
+    assert all(row in ROWS or row in VERSIONS for row in SEGMENT_KEY.values())
 
 
 def _silent_run_ms(audio: np.ndarray, rate: int, around_ms: int) -> float:
