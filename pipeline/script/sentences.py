@@ -24,8 +24,8 @@ _CLEANUP: tuple[tuple[re.Pattern[str], str], ...] = (
 NON_TERMINAL = frozenset(
     [
         "mr", "mrs", "ms", "mx", "dr", "prof", "rev", "hon", "gen", "col", "capt", "lt", "sgt", "gov",
-        "sen", "rep", "pres", "st", "mt", "vs", "cf", "e.g", "i.e", "approx", "jan", "feb", "mar", "apr",
-        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"
+        "sen", "rep", "pres", "st", "mt", "ft", "fr", "messrs", "mme", "mlle", "vs", "cf", "viz", "e.g",
+        "i.e", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"
     ]
 )
 """Abbreviations that never end a sentence (the word before the period, lowercased)."""
@@ -48,7 +48,8 @@ STARTERS = frozenset(
 _BOUNDARY = re.compile(r"([.!?…]+)([\"”’')\]]*)\s+")
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]\Z")
 _CLAUSE = re.compile(r"[;:,—–]\s")
-_WORD_BEFORE = re.compile(r"[\w.'’-]+\Z")
+_WORD_BEFORE = re.compile(r"(?:[\w'’]+\.)*[\w'’]+\Z")
+"""The word before a full stop, abbreviation dots and all; a dash is not part of it (``art.--Prof.``)."""
 
 
 def clean(text: str) -> str:
@@ -69,7 +70,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if len(marks) > 1:
         return True
     before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())  # a bounded look back
-    word = before[0].lstrip("'’-").lower() if before else ""
+    word = before[0].lstrip("'’").lower() if before else ""
     if word in NON_TERMINAL:
         return False
     if word in BEFORE_NUMBER and following.isdigit():
