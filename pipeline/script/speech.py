@@ -143,18 +143,17 @@ ABBREVIATIONS = {"e.g": "for example", "i.e": "that is", "etc": "et cetera", "vs
                  "Ltd": "Limited", "Corp": "Corporation", "Co": "Company", "Dept": "Department"}
 """Abbreviations said in full, with or without their full stop."""
 _COUNTED = {"No": "number", "Nos": "numbers", "p": "page", "pp": "pages", "Fig": "figure", "fig": "figure",
-            "Vol": "volume", "vol": "volume", "Ch": "chapter", "ch": "chapter", "Ep": "episode"}
+            "Vol": "volume", "vol": "volume", "Ch": "chapter", "ch": "chapter", "Ep": "episode", "c": "circa",
+            "ca": "circa"}
 """Abbreviations that name what the number after them counts (``No. 5``, ``p. 12``)."""
 _STOPLESS_RISKY = frozenset({"Co", "Inc", "Ltd", "Corp", "Dept", "Bros"})
 """Said in full only with their full stop (``Co`` alone may be a word or a prefix)."""
 
 
 def _saint_or_street(match: re.Match[str]) -> str:
-    """``St. Louis`` → Saint, ``Baker St.`` / ``42nd St`` → Street (a name or number before it)."""
-    before = re.search(r"(\S+)\s+\Z", match.string[:match.start()])
-    after_name = before is not None and (before[1][0].isupper() or before[1][0].isdigit())
-    nexts = match.string[match.end():].lstrip()
-    if not after_name and nexts[:1].isupper():
+    """``St. Louis`` → Saint (a name follows); ``Baker St.``, ``42nd St. Mary`` → Street."""
+    after_number = re.search(r"\d\w*\s+\Z", match.string[:match.start()]) is not None
+    if not after_number and match.string[match.end():].lstrip()[:1].isupper():
         return "Saint"
     return _with_stop(match, "Street")
 
@@ -224,7 +223,8 @@ def _month_day_year(match: re.Match[str]) -> str:
 
 
 def _day_month_year(match: re.Match[str]) -> str:
-    spoken = f"the {ordinal(int(match['day']))} of {_month(match)}"
+    the = "" if re.search(r"\bthe\s+\Z", match.string[:match.start()], re.I) else "the "
+    spoken = f"{the}{ordinal(int(match['day']))} of {_month(match)}"
     return spoken + (f" {year(int(match['year']))}" if match["year"] else "")
 
 
@@ -455,8 +455,8 @@ RULES: tuple[Rule, ...] = (
     Rule("ellipsis", re.compile(r"\s*(?:…|\.\s?\.\s?\.)\s*"), _ellipsis),
     Rule("dash", re.compile(r"\s*(?:-{2,}|[—―])\s*|(?<!\d)\s+[-–]\s+|\s+[-–]\s+(?!\d)"
                             r"|(?<!\d)–|–(?!\d)"), _pause),
-    Rule("title", re.compile(r"\b(?:(?P<title>" + "|".join(TITLES) + r")\.|(?P<bare>"
-                             + "|".join(_BARE_TITLES) + r"))(?=\s+[A-Z])"),
+    Rule("title", re.compile(r"(?<!\d )\b(?:(?P<title>" + "|".join(TITLES) + r")\.(?=\s+(?:[A-Z\d]|and\b|&))"
+                             r"|(?P<bare>" + "|".join(_BARE_TITLES) + r")(?=\s+[A-Z\d]))"),
          lambda m: TITLES[m["title"] or m["bare"]]),
     Rule("saint or street", re.compile(r"\bSt\b\.?(?=\s|[,;:)]|$)"), _saint_or_street),
     Rule("abbreviation", re.compile(
@@ -467,6 +467,7 @@ RULES: tuple[Rule, ...] = (
     Rule("number sign", re.compile(r"\b(?P<abbr>" + "|".join(_COUNTED) + r")\.\s?(?=\d)|#(?=\d)"),
          lambda m: _counted(m) if m["abbr"] else "number "),
     Rule("and", re.compile(r"\s*&\s*"), lambda m: " and "),
+    Rule("sign", re.compile(r"(?<![\w.+−-])[-+−](?=\d)"), lambda m: "plus " if m[0] == "+" else "minus "),
     Rule("numeral", re.compile(r"\b(?P<word>" + _COUNTING_WORDS + r")\s+(?P<numeral>" + _ROMAN + "|"
                                + _ROMAN.lower()
                                + r")\b(?P<stop>\.)?(?![\w'])"), _counting_numeral),
@@ -504,23 +505,27 @@ RULES: tuple[Rule, ...] = (
          lambda m: f"{number(m['amount'])} percent"),
     Rule("degrees", re.compile(r"(?P<amount>" + _NUMBER + r")\s?°\s?(?P<scale>[CFK]\b)?"), _degrees),
     Rule("unit", re.compile(_ARTICLE + r"\b(?P<amount>" + _NUMBER + r")[\s-]?(?P<unit>" + _UNIT
-                            + r")(?![\w²/])"), _unit),
-    Rule("around the clock", re.compile(r"\b24/7\b"), lambda m: "twenty-four seven"),
+                            + r")(?![\w²/])(?:\.(?=\s+[a-z]))?"), _unit),
+    Rule("out of", re.compile(r"(?<![\w/.])(?P<score>\d+(?:\.\d)?)/(?P<scale>5|10|100)(?![\w/]|\s+of\b)"),
+         lambda m: f"{number(m['score'])} out of {cardinal(int(m['scale']))}"),
     Rule("fraction", re.compile(r"(?:\b(?P<whole>\d+)\s?)?(?:(?P<glyph>[" + "".join(_FRACTIONS)
                                 + r"])|(?<![\w/])(?P<num>\d{1,2})/(?P<den>[2-68]|10|16|32|64|100)(?![\w/]))"),
          lambda m: _fraction(m) if m["glyph"] or int(m["num"]) < int(m["den"]) else m[0]),
+    Rule("number pair", re.compile(r"(?<![\w/.])(?P<first>\d+)/(?P<second>\d+)(?![\w/])"),
+         lambda m: f"{number(m['first'])} {number(m['second'])}"),
     Rule("ordinal", re.compile(r"\b(?P<n>\d+)(?:st|nd|rd|th)(?P<plural>s)?\b"), _ordinal),
     Rule("decade", re.compile(r"(?:['‘’](?=\d0s)|\b)(?P<decade>1\d{2}0|20\d0|\d0)['’]?s\b"), _decade),
     Rule("year range", re.compile(r"\b(?P<first>" + _YEAR + r")\s?[–-]\s?(?P<second>" + _YEAR
                                   + r"|\d\d)\b(?![-–]\d)"),
          _year_range),
+    Rule("name number", re.compile(r"(?<=[a-z,;] )(?P<name>[A-Z][a-z]+) (?P<n>[1-9]\d{3})\b(?![,.]\d)"),
+         lambda m: f"{m['name']} {year(int(m['n']))}"),
     Rule("number", re.compile(r"(?<![\w.,$£€])(?:1[1-9]|20)\d\d(?=" + _COUNTED_NOUN + ")"),
          lambda m: cardinal(int(m[0]))),
     Rule("year", re.compile(r"(?<![\w.,$£€])(?<!\d[-–])(?:1[1-9]|20)\d\d(?!\w|[.,]\d)"),
          lambda m: year(int(m[0]))),
     Rule("range", re.compile(r"(?<![\w.,-])(?P<first>\d+)\s?[–-]\s?(?P<second>\d+)(?![\w.,-]\d|[–-])"),
          lambda m: f"{number(m['first'])} to {number(m['second'])}"),
-    Rule("minus", re.compile(r"(?<![\w.-])-(?=\d)"), lambda m: "minus "),
     Rule("version", re.compile(r"\b\d+(?:\.\d+){2,}\b"),
          lambda m: " point ".join(number(part) for part in m[0].split("."))),
     Rule("times", re.compile(r"(?<=\d)\s?[×x]\s?(?=\d)|\s×\s(?=\w)"), lambda m: " times "),
