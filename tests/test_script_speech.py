@@ -132,6 +132,9 @@ RULES = [
     ("the 1990s", "the nineteen nineties", "decade"),
     ("early 1990s", "early nineteen nineties", "decade"),
     ("the '80s", "the eighties", "decade"),
+    ("Summer of '69", "Summer of sixty-nine", "short year"),
+    ("class of ’05", "class of oh five", "short year"),
+    ("He is 6'2\" tall", "He is six foot two tall", "height"),
     ("the mid-2000s", "the mid-two thousands", "decade"),
     ("in his 40s", "in his forties", "decade"),
     ("1990-95", "nineteen ninety to ninety-five", "year range"),
@@ -153,6 +156,8 @@ RULES = [
     ("version 3.10.2", "version three point ten point two", "version"),
     ("1010data", "ten ten data", "number"),
     ("3D and 4K", "three D and four K", "number"),
+    ("It cost 1.5m euros", "It cost one point five million euros", "number"),
+    ("a 100m sprint", "a one hundred meters sprint", "number"),
     ("10x faster", "ten times faster", "number"),
     ("1500 votes", "one thousand five hundred votes", "number"),
     ("4200", "four thousand two hundred", "number"),
@@ -177,7 +182,7 @@ def test_rule(written: str, said: str, rule: str) -> None:
 
 UNCHANGED = [
     "I think I can.", "a cat and a dog", "I like MIX and DC and my CV.", "Ham, jam and spam.",
-    "Malcolm X spoke.", "Then I went home.", "Yes I did, and so did Theodore I think.",
+    "Malcolm X spoke.", "in FY2020 and Q3", "Then I went home.", "Yes I did, and so did Theodore I think.",
     "Co-workers met.", "The vs dogs", "MP3", "Louis XIV The Sun King", "Gen Z kids", "in Mar",
     "a well-known fact - no", "I am", "the x axis",
 ]

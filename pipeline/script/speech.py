@@ -423,16 +423,28 @@ def _ordinal(match: re.Match[str]) -> str:
     return _plural(words) if match["plural"] else words
 
 
-_GLUED_WORDS = {"x": "times", "k": "thousand"}
+_GLUED_WORDS = {"x": "times", "k": "thousand", "bn": "billion", "tn": "trillion"}
+_COUNTED_AFTER = re.compile(r"\s+[a-z]+s\b")
 
 
 def _glued(match: re.Match[str]) -> str:
-    """A number joined to a word (1010data, 3D, 4K, 10x): a four-digit name is read in pairs."""
+    """A number joined to a word (1010data, 3D, 4K, 10x, 1.5m euros): a four-digit name is read in pairs."""
     value, word = match["n"], match["word"]
-    spoken = year(int(value)) if len(value) == 4 else number(value)
+    spoken = year(int(value)) if len(value) == 4 and value.isdigit() else number(value)
     if word == "s":
         return _plural(spoken)  # the 100s
+    if word == "m":  # 1.5m euros, but a 5m wall
+        word = "million" if _COUNTED_AFTER.match(match.string, match.end()) else "meters"
     return f"{spoken} {_GLUED_WORDS.get(word, word)}"
+
+
+def _height(match: re.Match[str]) -> str:
+    return f"{cardinal(int(match['feet']))} foot {cardinal(int(match['inches']))}"
+
+
+def _short_year(match: re.Match[str]) -> str:
+    value = match["yy"]
+    return ("oh " if value[0] == "0" else "") + cardinal(int(value))
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -514,6 +526,9 @@ RULES: tuple[Rule, ...] = (
     Rule("number pair", re.compile(r"(?<![\w/.])(?P<first>\d+)/(?P<second>\d+)(?![\w/])"),
          lambda m: f"{number(m['first'])} {number(m['second'])}"),
     Rule("ordinal", re.compile(r"\b(?P<n>\d+)(?:st|nd|rd|th)(?P<plural>s)?\b"), _ordinal),
+    Rule("short year", re.compile(r"(?<![\w'’])['‘’](?P<yy>\d\d)\b(?!['’]?s\b|\d)"), _short_year),
+    Rule("height", re.compile(r"\b(?P<feet>[1-9])(?:'|’|ft)\s?(?P<inches>1[01]|\d)(?:\"|”|''|in\b)"),
+         _height),
     Rule("decade", re.compile(r"(?:['‘’](?=\d0s)|\b)(?P<decade>1\d{2}0|20\d0|\d0)['’]?s\b"), _decade),
     Rule("year range", re.compile(r"\b(?P<first>" + _YEAR + r")\s?[–-]\s?(?P<second>" + _YEAR
                                   + r"|\d\d)\b(?![-–]\d)"),
@@ -529,8 +544,9 @@ RULES: tuple[Rule, ...] = (
     Rule("version", re.compile(r"\b\d+(?:\.\d+){2,}\b"),
          lambda m: " point ".join(number(part) for part in m[0].split("."))),
     Rule("times", re.compile(r"(?<=\d)\s?[×x]\s?(?=\d)|\s×\s(?=\w)"), lambda m: " times "),
-    Rule("number", re.compile(r"(?<![A-Za-z])(?P<n>\d+)(?P<word>[a-z]{2,}|[A-Z]|[xks])\b"), _glued),
-    Rule("number", re.compile(_ARTICLE + r"(?<![A-Za-z])(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
+    Rule("number", re.compile(r"(?<![A-Za-z\d.,])(?P<n>\d+(?:\.\d+)?)(?P<word>[a-z]{2,}|[A-Za-z])\b"),
+         _glued),
+    Rule("number", re.compile(_ARTICLE + r"(?<![A-Za-z\d])(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
                               r"|\d+\.\d+|(?<![\w.])\.\d+|\d+)(?![A-Za-z])"), _plain_number),
     Rule("plus", re.compile(r"(?<=\w)\s?\+\s?(?=\w)"), lambda m: " plus "),
     Rule("equals", re.compile(r"\s=\s"), lambda m: " equals "),
