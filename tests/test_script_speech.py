@@ -21,6 +21,7 @@ from pipeline.script.speech import for_speech, spoken
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 BENCH = Path(__file__).resolve().parents[1] / "bench"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 RULES = [
     # (written, spoken, the rule the note names)
@@ -355,5 +356,7 @@ def test_each_rule_is_needed(name: str, monkeypatch: pytest.MonkeyPatch) -> None
     assert any(for_speech(written) != said for written, said, rule in RULES if rule == name)
 
 
-def test_every_rule_has_examples() -> None:
+def test_every_rule_has_examples_and_is_documented() -> None:
     assert {rule.name for rule in speech.RULES} == {rule for _, _, rule in RULES}
+    documented = set(re.findall(r"^\| ([a-z ]+) \|", (DOCS / "spoken-forms.md").read_text("utf-8"), re.M))
+    assert {rule.name for rule in speech.RULES} <= documented
