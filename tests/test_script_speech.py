@@ -37,6 +37,8 @@ RULES = [
     ("them—by your leave", "them, by your leave", "dash"),
     ("Mr. Griffiths - a spokesman", "Mister Griffiths, a spokesman", "dash"),
     ("--I think he was Ben Jonson--", "I think he was Ben Jonson", "dash"),
+    ("“--I think,” he said", "“I think,” he said", "dash"),
+    ("“Yes” -- he said", "“Yes”, he said", "dash"),
     ("Mr Brown and Mrs. Jones", "Mister Brown and Missus Jones", "title"),
     ("Dr Lee and Prof. Lounsbury", "Doctor Lee and Professor Lounsbury", "title"),
     ("Ms Smith", "Miz Smith", "title"),

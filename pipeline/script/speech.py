@@ -117,8 +117,11 @@ def _control(match: re.Match[str]) -> str:
 def _pause(match: re.Match[str]) -> str:
     """A dash or ellipsis as a comma-like break (engines skip the marks themselves: no pause)."""
     before = match.string[:match.start()].rstrip()
-    if not before or before[-1] in "\"“‘'(" or _ends(match):
-        return " " if before and not _ends(match) else ""
+    if not before or _ends(match):
+        return ""
+    opening = before[-1] in "“‘(" or (before[-1] in "\"'" and before[:-1][-1:] in ("", " "))
+    if opening:
+        return ""
     return " " if before[-1] in ".,;:!?" else ", "
 
 
@@ -573,6 +576,8 @@ def spoken(text: str) -> Spoken:
             words = rule.spell(match)
             if words != match[0]:
                 written = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in match[0].strip())
+                if not any(c.isalnum() for c in written):
+                    written = f"'{written}'"  # a bare mark, quoted so the note shows it whole ('-')
                 fired[f"{rule.name} {written}"] = None
             return words
         text = rule.pattern.sub(spell, text)
