@@ -450,9 +450,15 @@ def _short_year(match: re.Match[str]) -> str:
     return ("oh " if value[0] == "0" else "") + cardinal(int(value))
 
 
+PHONE_DIGITS = 7
+"""A run of digit groups starting with 0 or + is a phone number from this many digits up."""
+
+
 def _phone(match: re.Match[str]) -> str:
     groups = re.findall(r"\d+", match[0])
-    return ", ".join(digits(group) for group in groups)
+    if sum(map(len, groups)) < PHONE_DIGITS:
+        return match[0]
+    return ("plus " if match[0].startswith("+") else "") + ", ".join(digits(group) for group in groups)
 
 
 def _plain_number(match: re.Match[str]) -> str:
@@ -482,7 +488,6 @@ RULES: tuple[Rule, ...] = (
     Rule("number sign", re.compile(r"\b(?P<abbr>" + "|".join(_COUNTED) + r")\.\s?(?=\d)|#(?=\d)"),
          lambda m: _counted(m) if m["abbr"] else "number "),
     Rule("and", re.compile(r"\s*&\s*"), lambda m: " and "),
-    Rule("sign", re.compile(r"(?<![\w.+−-])[-+−](?=\d)"), lambda m: "plus " if m[0] == "+" else "minus "),
     Rule("numeral", re.compile(r"\b(?P<word>" + _COUNTING_WORDS + r")\s+(?P<numeral>" + _ROMAN + "|"
                                + _ROMAN.lower()
                                + r")\b(?P<stop>\.)?(?![\w'])"), _counting_numeral),
@@ -492,8 +497,10 @@ RULES: tuple[Rule, ...] = (
          lambda m: _regnal(m) if 0 < roman(m["numeral"]) <= REGNAL_LIMIT else m[0]),
     Rule("numeral", re.compile(r"\A\s*(?P<numeral>" + _ROMAN + r")\.\s*\Z"), _heading_numeral),
     Rule("scientific", re.compile(r"\b(?P<mantissa>\d+(?:\.\d+)?)[eE](?P<exponent>[+-]?\d+)\b"), _scientific),
-    Rule("phone", re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}\b"),
+    Rule("phone", re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}\b"
+                             r"|(?<![\w.,+])(?:\+\d{1,3}|0\d{1,4})(?:[ .-]\d{2,}){1,4}\b(?![.,]\d)"),
          _phone),
+    Rule("sign", re.compile(r"(?<![\w.+−-])[-+−](?=\d)"), lambda m: "plus " if m[0] == "+" else "minus "),
     Rule("date", re.compile(r"\b" + _MONTH + r"\s+(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\b(?!:)"
                             r"(?:(?P<sep>,?\s+)(?P<year>" + _YEAR + r")\b)?"), _month_day_year),
     Rule("date", re.compile(r"\b(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH
@@ -562,7 +569,7 @@ RULES: tuple[Rule, ...] = (
 _ANY_RULE = re.compile(
     r"[\d&#$€£¥%°+=~×½⅓⅔¼¾⅕⅛⅜⅝⅞…—―–]|" + _CONTROL + r"|--|\.\.|\s-\s"
     r"|\b(?:" + "|".join(map(re.escape, [*TITLES, *ABBREVIATIONS, "St"])) + r")\b"
-    r"|\b[IVXLCDM]{2,}\b|\b[A-Z][a-z]+\s+V\b|\bI\s+of\b|\b(?:" + _COUNTING_WORDS + r")\s+[ivxlcdm]+\b")
+    r"|\b[IVXLCDM]{2,}\b|\b[A-Z][a-z]+\s+V\b|\bI\s+of\b|\b(?:" + _COUNTING_WORDS + r")\s+[IVXLCDMivxlcdm]+\b")
 """Text without any of these needs no rule (most sentences): skipping them keeps drafting fast."""
 
 
