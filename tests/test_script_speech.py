@@ -73,6 +73,7 @@ RULES = [
     ("Elizabeth I of England", "Elizabeth the First of England", "regnal numeral"),
     ("Henry V.", "Henry the Fifth.", "regnal numeral"),
     ("XXXVII.", "Thirty-seven.", "numeral"),
+    ("IV. The Next Step", "Four. The Next Step", "numeral"),
     ("1e10 stars", "one times ten to the tenth stars", "scientific"),
     ("2.5e-3", "two point five times ten to the power of minus three", "scientific"),
     ("call 555-123-4567", "call five five five, one two three, four five six seven", "phone"),
@@ -188,7 +189,8 @@ def test_rule(written: str, said: str, rule: str) -> None:
 
 UNCHANGED = [
     "I think I can.", "a cat and a dog", "I like MIX and DC and my CV.", "Ham, jam and spam.",
-    "Malcolm X spoke.", "in FY2020 and Q3", "Then I went home.", "Yes I did, and so did Theodore I think.",
+    "Malcolm X spoke.", "I. M. Pei", "in FY2020 and Q3", "Then I went home.",
+    "Yes I did, and so did Theodore I think.",
     "Co-workers met.", "The vs dogs", "MP3", "Louis XIV The Sun King", "Gen Z kids", "in Mar",
     "a well-known fact - no", "I am", "the x axis",
 ]
@@ -290,6 +292,10 @@ SENTENCES = [
     ("Read Chapter xx., which is long. Yes.", ["Read Chapter xx., which is long.", "Yes."]),
     ("the diary--a diary. And--so on.", ["the diary--a diary.", "And--so on."]),
     ("Tools, e.g. a hammer. Next.", ["Tools, e.g. a hammer.", "Next."]),
+    ("1. That a tale shall accomplish something. It must.",
+     ["1. That a tale shall accomplish something.", "It must."]),
+    ("XXXVII. The Shop of Ghosts", ["XXXVII. The Shop of Ghosts"]),
+    ("I. M. Pei built it. Then", ["I. M. Pei built it.", "Then"]),
 ]
 
 

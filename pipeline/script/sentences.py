@@ -47,6 +47,8 @@ STARTERS = frozenset(
 
 _BOUNDARY = re.compile(r"([.!?…]+)([\"”’')\]]*)\s+")
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]\Z")
+_LIST_MARKER = re.compile(r"\s*(?:\d{1,3}|[IVXLCDM]+|[ivxlcdm]+)\Z")
+"""A paragraph that opens with a number and a full stop is a list item or a numbered heading."""
 _CLAUSE = re.compile(r"[;:,—–]\s")
 _WORD_BEFORE = re.compile(r"(?:[\w'’]+\.)*[\w'’]+\Z")
 """The word before a full stop, abbreviation dots and all; a dash is not part of it (``art.--Prof.``)."""
@@ -69,6 +71,8 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return not following.islower() if marks[-1] != "…" else following.isupper() or following in "\"“'‘("
     if len(marks) > 1:
         return True
+    if _LIST_MARKER.match(text, 0, match.start()):
+        return False  # "1. That a tale shall…": the number belongs to the item
     before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())  # a bounded look back
     word = before[0].lstrip("'’").lower() if before else ""
     if word in NON_TERMINAL:

@@ -495,7 +495,8 @@ RULES: tuple[Rule, ...] = (
                                       r"(?=[IVX])(?!I\b|V\b|X\b)X{0,3}(?:IX|IV|V?I{0,3})"
                                       r"|I(?=\s+of\b)|V(?=\s+of\b|[,;:)]|\.?$))\b(?![\w'’-]|\s+[A-Z])"),
          lambda m: _regnal(m) if 0 < roman(m["numeral"]) <= REGNAL_LIMIT else m[0]),
-    Rule("numeral", re.compile(r"\A\s*(?P<numeral>" + _ROMAN + r")\.\s*\Z"), _heading_numeral),
+    Rule("numeral", re.compile(r"\A\s*(?P<numeral>" + _ROMAN + r")\.(?:\s*\Z|(?=\s+[A-Z][a-z]))"),
+         _heading_numeral),
     Rule("scientific", re.compile(r"\b(?P<mantissa>\d+(?:\.\d+)?)[eE](?P<exponent>[+-]?\d+)\b"), _scientific),
     Rule("phone", re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}\b"
                              r"|(?<![\w.,+])(?:\+\d{1,3}|0\d{1,4})(?:[ .-]\d{2,}){1,4}\b(?![.,]\d)"),
