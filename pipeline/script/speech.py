@@ -147,7 +147,7 @@ ABBREVIATIONS = {"e.g": "for example", "i.e": "that is", "etc": "et cetera", "vs
 """Abbreviations said in full, with or without their full stop."""
 _COUNTED = {"No": "number", "Nos": "numbers", "p": "page", "pp": "pages", "Fig": "figure", "fig": "figure",
             "Vol": "volume", "vol": "volume", "Ch": "chapter", "ch": "chapter", "Ep": "episode", "c": "circa",
-            "ca": "circa"}
+            "ca": "circa", "est": "established"}
 """Abbreviations that name what the number after them counts (``No. 5``, ``p. 12``)."""
 _STOPLESS_RISKY = frozenset({"Co", "Inc", "Ltd", "Corp", "Dept", "Bros"})
 """Said in full only with their full stop (``Co`` alone may be a word or a prefix)."""
@@ -213,6 +213,20 @@ _COUNTED_NOUN = (r"\s+(?:(?!(?:was|is|has|as|his|its|this|thus|us|yes|less|unles
                  r"goes|says|sees|saw|gets|makes|takes|comes|seems|means|marks|brings|begins|ends)\b)[a-z]+s"
                  r"|people|men|women|children|feet|sheep|fish|times)\b")
 """A plural noun after a four-digit number makes it a count (1500 votes), not a year (1957 was)."""
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _name_number(match: re.Match[str]) -> str:
+    """A number that is part of a name is read in pairs: Boeing 747 → "seven forty-seven", Mr 2940 →
+    "twenty-nine forty", Room 101 → "one oh one" (a round Top 100 stays "one hundred")."""
+    value = match["n"]
+    if len(value) == 3 and value[1:] != "00":
+        spoken = f"{cardinal(int(value[0]))} {'oh ' if value[1] == '0' else ''}{cardinal(int(value[1:]))}"
+    else:
+        spoken = year(int(value))
+    return f"{match['name']} {spoken}"
 
 
 def _month(match: re.Match[str]) -> str:
@@ -524,8 +538,12 @@ RULES: tuple[Rule, ...] = (
     Rule("money", re.compile(r"(?<![\w.,])(?P<amount>\d+)\s?¢"), _cents),
     Rule("per", re.compile(r"(?<=\w)/(?=(?:month|year|week|day|hour|night|person|head|mo|yr|wk|hr)\b)"),
          lambda m: " a "),
-    Rule("percent", re.compile(r"(?P<amount>" + _NUMBER + r")\s?(?:%|per ?cent\b)"),
-         lambda m: f"{number(m['amount'])} percent"),
+    Rule("percent", re.compile(r"(?:(?P<first>" + _NUMBER + r")\s?%?\s?(?:[-–]|to)\s?)?(?P<amount>" + _NUMBER
+                               + r")\s?(?:%|per ?cent\b)"),
+         lambda m: (f"{number(m['first'])} to " if m["first"] else "") + f"{number(m['amount'])} percent"),
+    Rule("duration", re.compile(r"\b(?P<hours>\d+)\s?(?:h|hrs?)\s?(?P<minutes>\d+)\s?(?:m|mins?)\b"),
+         lambda m: f"{cardinal(int(m['hours']))} {_many('hour', cardinal(int(m['hours'])), False)} "
+                   f"{cardinal(int(m['minutes']))} {_many('minute', cardinal(int(m['minutes'])), False)}"),
     Rule("degrees", re.compile(r"(?P<amount>" + _NUMBER + r")\s?°\s?(?P<scale>[CFK]\b)?"), _degrees),
     Rule("unit", re.compile(_ARTICLE + r"\b(?P<amount>" + _NUMBER + r")[\s-]?(?P<unit>" + _UNIT
                             + r")(?![\w²/])(?:\.(?=\s+[a-z]))?"), _unit),
@@ -544,8 +562,8 @@ RULES: tuple[Rule, ...] = (
     Rule("year range", re.compile(r"\b(?P<first>" + _YEAR + r")\s?[–-]\s?(?P<second>" + _YEAR
                                   + r"|\d\d)\b(?![-–]\d)"),
          _year_range),
-    Rule("name number", re.compile(r"(?<=[a-z,;] )(?P<name>[A-Z][a-z]+) (?P<n>[1-9]\d{3})\b(?![,.]\d)"),
-         lambda m: f"{m['name']} {year(int(m['n']))}"),
+    Rule("name number", re.compile(r"(?<=[a-z,;] )(?!(?:" + "|".join(_MONTHS + _WEEKDAYS) + r")\b)"
+                                   r"(?P<name>[A-Z][a-z]+) (?P<n>[1-9]\d{2,3})\b(?![,.]\d)"), _name_number),
     Rule("number", re.compile(r"(?<![\w.,$£€])(?:1[1-9]|20)\d\d(?=" + _COUNTED_NOUN + ")"),
          lambda m: cardinal(int(m[0]))),
     Rule("year", re.compile(r"(?<![\w.,$£€])(?<!\d[-–])(?:1[1-9]|20)\d\d(?!\w|[.,]\d)"),
