@@ -17,6 +17,8 @@ way and classified by what it asks for:
   ``\`Maysles\` ("MAY-zuls")``): only a pronunciation lexicon or phoneme input can do these, so they
   are counted and listed but not scored.
 
+A scored form found only in section titles (chapter names, which are never spoken) is listed apart.
+
 The text is drafted through ``pipeline.script.storage.script_from``, the entry point of
 ``essaycast script``; a text it refuses (a format without a reader yet) is drafted as plain text
 instead, and the row says so.
@@ -39,7 +41,7 @@ SCORED = ("number", "numeral", "abbreviation", "pause", "as written")
 """Kinds a text normaliser is responsible for; the others need a pronunciation lexicon."""
 
 _SECTION = re.compile(r"^## Spoken forms\s*$(.*?)(?=^## |\Z)", re.M | re.S)
-_PAIR = re.compile(r"`([^`]+)`(?:\s*\([^)]*\))*\s*→\s*([^`;]*)")
+_PAIR = re.compile(r"`([^`]+)`(?:\s*\([^)]*\))*[^`→;]{0,60}?→\s*([^`;]*)")
 _HINT = re.compile(r"`([^`]+)`\s*\(\"([^\"]+)\"\)")
 r"""A pronunciation hint without an arrow: ``\`Maysles\` ("MAY-zuls")``."""
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
@@ -76,6 +78,8 @@ class Result:
     """Scored forms said as noted."""
     misses: list[tuple[Form, str]] = field(default_factory=list)
     """Scored forms not said as noted, each with what the draft says near it."""
+    titles: list[Form] = field(default_factory=list)
+    """Scored kinds found only in section titles, which are chapter names and never spoken (not scored)."""
     lexicon: list[Form] = field(default_factory=list)
     """Forms only a pronunciation lexicon can do (not scored)."""
     error: str = ""
@@ -157,8 +161,9 @@ def _source(corpus: Path, stem: str) -> Path | None:
                 None)
 
 
-def _segments(path: Path, cast: list[str]) -> tuple[list[str], str]:
-    """The drafted segments' texts, and why the text had to be drafted as plain text ("" if it did not)."""
+def _segments(path: Path, cast: list[str]) -> tuple[list[str], list[str], str]:
+    """The drafted segments' texts, the section titles, and why the text had to be drafted as plain text
+    ("" if it did not)."""
     from pipeline.errors import EssaycastError
     from pipeline.script.drafting import draft
     from pipeline.script.storage import script_from
@@ -168,13 +173,17 @@ def _segments(path: Path, cast: list[str]) -> tuple[list[str], str]:
         script, error = script_from(path, voices), ""
     except EssaycastError as exc:  # no reader for this format yet: the spoken forms can still be judged
         script, error = draft(path.read_text("utf-8"), voices), str(exc)
-    return [segment.text for _, _, _, segment in script.segments()], error
+    segments = [segment.text for _, _, _, segment in script.segments()]
+    return segments, [section.title for section in script.sections], error
 
 
 def _said(form: Form, segments: list[str]) -> bool:
     joined = " ".join(segments)
     if form.kind == "pause":
-        marks = {m.strip() for m in _DASH_MARKS.findall(form.written)} or {form.written}
+        found = _DASH_MARKS.findall(form.written)  # a spaced hyphen keeps its spaces: "-" is in compounds
+        marks = {m if m.strip() == "-" else m.strip() for m in found} or {form.written}
+        if "..." in marks:
+            marks.add("…")  # the draft writes every ellipsis as one character
         return not any(mark in joined for mark in marks)
     squeezed = _letters(joined)
     if not any(_letters(part) in squeezed for s in form.spoken for part in re.split(r"\.\.\.|…", s)):
@@ -195,6 +204,12 @@ def _near(form: Form, segments: list[str]) -> str:
     return ""
 
 
+def _in_title_only(form: Form, segments: list[str], titles: list[str]) -> bool:
+    """Whether the written form is in a section title (a chapter name, never spoken) and not in the speech."""
+    written = " ".join(form.written.split()).rstrip(".:")
+    return any(written in title for title in titles) and not any(written in text for text in segments)
+
+
 def evaluate(corpus: Path = CORPUS) -> list[Result]:
     """Every corpus text drafted and scored against its notes' spoken forms."""
     casts = json.loads((corpus / "casts.json").read_text("utf-8")) if (corpus / "casts.json").exists() else {}
@@ -203,12 +218,15 @@ def evaluate(corpus: Path = CORPUS) -> list[Result]:
         stem = notes.name.removesuffix(".notes.md")
         result = Result(stem)
         source = _source(corpus, stem)
-        segments, result.error = _segments(source, casts.get(stem, [])) if source else ([], "no text")
+        segments, titles, result.error = ([], [], "no text") if source is None else \
+            _segments(source, casts.get(stem, []))
         for form in forms(notes):
             if form.kind not in SCORED:
                 result.lexicon.append(form)
             elif segments and _said(form, segments):
                 result.hits.append(form)
+            elif _in_title_only(form, segments, titles):
+                result.titles.append(form)
             else:
                 result.misses.append((form, _near(form, segments)))
         results.append(result)
@@ -216,16 +234,16 @@ def evaluate(corpus: Path = CORPUS) -> list[Result]:
 
 
 def report(results: list[Result], misses: bool = False) -> str:
-    """A table of hit rates per text, totals, and the lexicon-only forms by kind."""
-    lines = [f"{'text':34} {'scored':>6} {'hits':>5} {'rate':>6}  lexicon-only"]
+    """A table of hit rates per text, totals, and the forms not scored (lexicon-only, title-only)."""
+    lines = [f"{'text':30} {'scored':>6} {'hits':>5} {'rate':>6}  {'lexicon':>7} {'titles':>6}"]
     for r in results:
         scored = len(r.hits) + len(r.misses)
-        lines.append(f"{r.text:34} {scored:6} {len(r.hits):5} {r.rate:6.0%}  {len(r.lexicon)}"
-                     + (f"  (drafted as plain text: {r.error[:60]})" if r.error else ""))
+        lines.append(f"{r.text:30} {scored:6} {len(r.hits):5} {r.rate:6.0%}  {len(r.lexicon):7} "
+                     f"{len(r.titles):6}" + (f"  (drafted as plain text: {r.error[:50]})" if r.error else ""))
     hits = sum(len(r.hits) for r in results)
     scored = hits + sum(len(r.misses) for r in results)
-    lines.append(f"{'all':34} {scored:6} {hits:5} {hits / max(scored, 1):6.0%}  "
-                 f"{sum(len(r.lexicon) for r in results)}")
+    lines.append(f"{'all':30} {scored:6} {hits:5} {hits / max(scored, 1):6.0%}  "
+                 f"{sum(len(r.lexicon) for r in results):7} {sum(len(r.titles) for r in results):6}")
     kinds = Counter(f.kind for r in results for f in r.lexicon)
     lines.append("lexicon-only by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     if misses:
@@ -233,9 +251,9 @@ def report(results: list[Result], misses: bool = False) -> str:
             for form, near in r.misses:
                 lines.append(f"MISS {r.text[:2]} [{form.kind}] {form.written!r} → {' / '.join(form.spoken)!r}"
                              + (f"\n     draft: {near}" if near else ""))
-            for form in r.lexicon:
-                lines.append(f"LEX  {r.text[:2]} [{form.kind}] {form.written!r} → "
-                             f"{' / '.join(form.spoken)!r}")
+            for label, unscored in (("LEX ", r.lexicon), ("TITL", r.titles)):
+                lines.extend(f"{label} {r.text[:2]} [{form.kind}] {form.written!r} → "
+                             f"{' / '.join(form.spoken)!r}" for form in unscored)
     return "\n".join(lines)
 
 

@@ -359,8 +359,8 @@ def test_corpus_spoken_forms(evaluation) -> None:  # type: ignore[no-untyped-def
     hits = sum(len(r.hits) for r in results)
     scored = hits + sum(len(r.misses) for r in results)
     report = evaluation.report(results, misses=True)
-    assert scored >= 50, report
-    assert hits / scored >= 0.9, report  # measured 0.95: the misses are a heading and British readings
+    assert scored >= 60, report
+    assert hits / scored >= 0.9, report  # measured 0.94 (0.46 before the rules): see docs/spoken-forms.md
     assert all(r.rate >= 0.75 for r in results), report
 
 
