@@ -207,7 +207,7 @@ _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 _MONTH_ABBREVIATIONS = {m[:3]: m for m in _MONTHS} | {"Sept": "September"}
-_MONTH = ("(?P<month>" + "|".join(_MONTHS) + "|(?:" + "|".join(_MONTH_ABBREVIATIONS) + r")\.?)")
+_MONTH = ("(?P<month>(?:" + "|".join(_MONTHS) + "|" + "|".join(_MONTH_ABBREVIATIONS) + r")\b\.?)")
 _YEAR = r"(?:1[0-9]|20)\d\d"
 _COUNTED_NOUN = (r"\s+(?:(?!(?:was|is|has|as|his|its|this|thus|us|yes|less|unless|plus|across|always|does|"
                  r"goes|says|sees|saw|gets|makes|takes|comes|seems|means|marks|brings|begins|ends)\b)[a-z]+s"
@@ -318,19 +318,14 @@ _UNIT_PRICE = re.compile(r"\s+(?:a|an|per|each)\b")
 """After a price with cents the units are left out: $16.99 a pound → "sixteen ninety-nine a pound"."""
 
 
+_AFTER_ARTICLE = re.compile(r"\b[Aa]n?\s+\Z")
+
+
 def _attributive(match: re.Match[str]) -> bool:
     """A counted unit used as an adjective: after "a"/"an" (a $800 bill) or joined by a hyphen."""
     rest = match.string[match.end():]
-    return bool(match.groupdict().get("article")) or (rest.startswith("-") and not _APPROXIMATE.match(rest))
-
-
-def _article(match: re.Match[str], words: str) -> str:
-    """``a``/``an`` before spoken words agreeing with their sound (a $800 bill → an eight hundred …)."""
-    article = match["article"]
-    if not article:
-        return words
-    word = "an" if re.match(r"eight|eleven", words) else "a"
-    return (word.capitalize() if article[0].isupper() else word) + article[len(article.rstrip()):] + words
+    after_article = _AFTER_ARTICLE.search(match.string, 0, match.start()) is not None
+    return after_article or (rest.startswith("-") and not _APPROXIMATE.match(rest))
 
 
 def amount(sign: str, written: str, magnitude: str | None = None, attributive: bool = False,
@@ -361,8 +356,7 @@ def amount(sign: str, written: str, magnitude: str | None = None, attributive: b
 
 def _money(match: re.Match[str]) -> str:
     unit_price = _UNIT_PRICE.match(match.string, match.end()) is not None
-    return _article(match, amount(match["sign"], match["amount"], match["magnitude"], _attributive(match),
-                                  unit_price))
+    return amount(match["sign"], match["amount"], match["magnitude"], _attributive(match), unit_price)
 
 
 def _money_range(match: re.Match[str]) -> str:
@@ -395,7 +389,7 @@ _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 
 def _unit(match: re.Match[str]) -> str:
     count = number(match["amount"])
-    return _article(match, f"{count} {_many(UNITS[match['unit']], count, _attributive(match))}")
+    return f"{count} {_many(UNITS[match['unit']], count, _attributive(match))}"
 
 
 def _degrees(match: re.Match[str]) -> str:
@@ -475,15 +469,8 @@ def _phone(match: re.Match[str]) -> str:
     return ("plus " if match[0].startswith("+") else "") + ", ".join(digits(group) for group in groups)
 
 
-def _plain_number(match: re.Match[str]) -> str:
-    return _article(match, number(match["amount"]))
-
-
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff]"
 """Control characters, Windows-1252 bytes read as Latin-1 (U+0080–U+009F), soft hyphens, zero widths."""
-_ARTICLE = r"(?P<article>\b[Aa]n?\s+)?"
-_ALONE_BEFORE = r"(?<![\w.,/])"
-_ALONE_AFTER = r"(?![\w/]|[.,]\d)"
 
 RULES: tuple[Rule, ...] = (
     Rule("control character", re.compile(_CONTROL), _control),
@@ -532,7 +519,7 @@ RULES: tuple[Rule, ...] = (
                                    r"(?:US\$|[$€£¥])?(?P<amount>" + _NUMBER + r")"
                                    r"(?:\s?(?P<magnitude>" + _MAGNITUDE + r")\b)?"),
          _money_range),
-    Rule("money", re.compile(_ARTICLE + r"(?P<sign>US\$|[$€£¥])\s?(?P<amount>" + _NUMBER
+    Rule("money", re.compile(r"(?P<sign>US\$|[$€£¥])\s?(?P<amount>" + _NUMBER
                              + r")(?:\s?(?P<magnitude>" + _MAGNITUDE + r")\b)?"), _money),
     Rule("money", re.compile(r"(?<![\w.,])(?P<amount>\d+(?:\.\d+)?)p\b(?![\w'])"), _pence),
     Rule("money", re.compile(r"(?<![\w.,])(?P<amount>\d+)\s?¢"), _cents),
@@ -545,7 +532,7 @@ RULES: tuple[Rule, ...] = (
          lambda m: f"{cardinal(int(m['hours']))} {_many('hour', cardinal(int(m['hours'])), False)} "
                    f"{cardinal(int(m['minutes']))} {_many('minute', cardinal(int(m['minutes'])), False)}"),
     Rule("degrees", re.compile(r"(?P<amount>" + _NUMBER + r")\s?°\s?(?P<scale>[CFK]\b)?"), _degrees),
-    Rule("unit", re.compile(_ARTICLE + r"\b(?P<amount>" + _NUMBER + r")[\s-]?(?P<unit>" + _UNIT
+    Rule("unit", re.compile(r"\b(?P<amount>" + _NUMBER + r")[\s-]?(?P<unit>" + _UNIT
                             + r")(?![\w²/])(?:\.(?=\s+[a-z]))?"), _unit),
     Rule("out of", re.compile(r"(?<![\w/.])(?P<score>\d+(?:\.\d)?)/(?P<scale>5|10|100)(?![\w/]|\s+of\b)"),
          lambda m: f"{number(m['score'])} out of {cardinal(int(m['scale']))}"),
@@ -563,7 +550,9 @@ RULES: tuple[Rule, ...] = (
                                   + r"|\d\d)\b(?![-–]\d)"),
          _year_range),
     Rule("name number", re.compile(r"(?<=[a-z,;] )(?!(?:" + "|".join(_MONTHS + _WEEKDAYS) + r")\b)"
-                                   r"(?P<name>[A-Z][a-z]+) (?P<n>[1-9]\d{2,3})\b(?![,.]\d)"), _name_number),
+                                   r"(?P<name>[A-Z][a-z]+) (?P<n>[1-9]\d{2,3})\b"
+                                   r"(?![,.]\d|" + _COUNTED_NOUN + ")"),
+         _name_number),
     Rule("number", re.compile(r"(?<![\w.,$£€])(?:1[1-9]|20)\d\d(?=" + _COUNTED_NOUN + ")"),
          lambda m: cardinal(int(m[0]))),
     Rule("year", re.compile(r"(?<![\w.,$£€])(?<!\d[-–])(?:1[1-9]|20)\d\d(?!\w|[.,]\d)"),
@@ -575,8 +564,9 @@ RULES: tuple[Rule, ...] = (
     Rule("times", re.compile(r"(?<=\d)\s?[×x]\s?(?=\d)|\s×\s(?=\w)"), lambda m: " times "),
     Rule("number", re.compile(r"(?<![A-Za-z\d.,])(?P<n>\d+(?:\.\d+)?)(?P<word>[a-z]{2,}|[A-Za-z])\b"),
          _glued),
-    Rule("number", re.compile(_ARTICLE + r"(?<![A-Za-z\d])(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
-                              r"|\d+\.\d+|(?<![\w.])\.\d+|\d+)(?![A-Za-z])"), _plain_number),
+    Rule("number", re.compile(r"(?<![A-Za-z\d])(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
+                              r"|\d+\.\d+|(?<![\w.])\.\d+|\d+)(?![A-Za-z])"), lambda m: number(m["amount"])),
+    Rule("article", re.compile(r"\b(?P<a>[Aa])(?= (?:eight|eleven)\w*\b)"), lambda m: m["a"] + "n"),
     Rule("plus", re.compile(r"(?<=\w)\s?\+\s?(?=\w)"), lambda m: " plus "),
     Rule("equals", re.compile(r"\s=\s"), lambda m: " equals "),
     Rule("about", re.compile(r"~(?=\w)"), lambda m: "about "),
