@@ -245,13 +245,9 @@ def _day_month_year(match: re.Match[str]) -> str:
     return spoken + (f" {year(int(match['year']))}" if match["year"] else "")
 
 
-def _iso_date(match: re.Match[str]) -> str:
+def _numeric_date(match: re.Match[str]) -> str:
+    """``2020-01-01`` and American ``7/4/1776`` (month first) as "July fourth, seventeen seventy-six"."""
     month = _MONTHS[int(match["m"]) - 1]
-    return f"{month} {ordinal(int(match['d']))}, {year(int(match['y']))}"
-
-
-def _slash_date(match: re.Match[str]) -> str:
-    month = _MONTHS[int(match["m"]) - 1]  # American month/day/year
     return f"{month} {ordinal(int(match['d']))}, {year(int(match['y']))}"
 
 
@@ -508,9 +504,9 @@ RULES: tuple[Rule, ...] = (
     Rule("date", re.compile(r"\b(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH
                             + r"(?:,?\s+(?P<year>" + _YEAR + r")\b)?"), _day_month_year),
     Rule("date", re.compile(r"\b(?P<y>" + _YEAR + r")-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])\b"),
-         _iso_date),
+         _numeric_date),
     Rule("date", re.compile(r"\b(?P<m>1[0-2]|0?[1-9])/(?P<d>[12]\d|3[01]|0?[1-9])/(?P<y>" + _YEAR + r")\b"),
-         _slash_date),
+         _numeric_date),
     Rule("time", re.compile(r"\b(?P<hours>1[0-2]|0?\d)(?::(?P<minutes>[0-5]\d))?\s?(?P<half>[ap])\.?m\b\.?",
                             re.I), _clock),
     Rule("time", re.compile(r"\b(?P<hours>[01]?\d|2[0-3]):(?P<minutes>[0-5]\d)\b(?!:)"), _time),
@@ -576,7 +572,7 @@ RULES: tuple[Rule, ...] = (
 
 
 _ANY_RULE = re.compile(
-    r"[\d&#$€£¥%°+=~×½⅓⅔¼¾⅕⅛⅜⅝⅞…—―–]|" + _CONTROL + r"|--|\.\.|\s-\s"
+    r"[\d&#$€£¥%°+=~×½⅓⅔¼¾⅕⅛⅜⅝⅞…—―–−]|" + _CONTROL + r"|--|\.\.|\s-\s"
     r"|\b(?:" + "|".join(map(re.escape, [*TITLES, *ABBREVIATIONS, "St"])) + r")\b"
     r"|\b[IVXLCDM]{2,}\b|\b[A-Z][a-z]+\s+V\b|\bI\s+of\b|\b(?:" + _COUNTING_WORDS + r")\s+[IVXLCDMivxlcdm]+\b")
 """Text without any of these needs no rule (most sentences): skipping them keeps drafting fast."""
