@@ -75,6 +75,9 @@ RULES = [
     ("Elizabeth I of England", "Elizabeth the First of England", "regnal numeral"),
     ("Henry V.", "Henry the Fifth.", "regnal numeral"),
     ("XXXVII.", "Thirty-seven.", "numeral"),
+    ("XXIX Humanity XXX The Little Birds XXXI The Riddle", "twenty-nine Humanity thirty The Little Birds "
+     "thirty-one The Riddle", "listed numeral"),
+    ("I Preface II Methods III Results.", "one Preface two Methods three Results.", "listed numeral"),
     ("IV. The Next Step", "Four. The Next Step", "numeral"),
     ("1e10 stars", "one times ten to the tenth stars", "scientific"),
     ("2.5e-3", "two point five times ten to the power of minus three", "scientific"),
@@ -206,7 +209,8 @@ UNCHANGED = [
     "Malcolm X spoke.", "I. M. Pei", "in FY2020 and Q3", "Then I went home.",
     "Yes I did, and so did Theodore I think.",
     "Co-workers met.", "MP3", "Louis XIV The Sun King", "Gen Z kids", "in Mar",
-    "a well-known fact", "I am", "the x axis",
+    "a well-known fact", "I am", "the x axis", "I like MIX Radio and DC Comics.",
+    "II The Other, III The Third",
 ]
 
 
@@ -364,7 +368,7 @@ def test_corpus_spoken_forms(evaluation) -> None:  # type: ignore[no-untyped-def
     scored = hits + sum(len(r.misses) for r in results)
     report = evaluation.report(results, misses=True)
     assert scored >= 60, report
-    assert hits / scored >= 0.9, report  # measured 0.94 (0.46 before the rules): see docs/spoken-forms.md
+    assert hits / scored >= 0.9, report  # measured 0.96 (0.46 before the rules): see docs/spoken-forms.md
     assert all(r.rate >= 0.75 for r in results), report
 
 

@@ -197,6 +197,22 @@ def _regnal(match: re.Match[str]) -> str:
     return f"{match['name']} the {ordinal(roman(match['numeral'])).title()}"
 
 
+_LISTED = re.compile(r"(?<![\w'’])(?P<numeral>" + _ROMAN + r")\.?(?=\s+[A-Z\"“])")
+LISTED_MIN = 3
+"""Numerals before titles are list numbers when at least this many run in sequence (a table of contents)."""
+
+
+def _listed_numeral(match: re.Match[str]) -> str:
+    """XXIX Humanity … XXX The Little Birds …: one of a run of numbered titles is a count."""
+    values = {roman(m["numeral"]) for m in _LISTED.finditer(match.string)}
+    value = low = high = roman(match["numeral"])
+    while low - 1 in values:
+        low -= 1
+    while high + 1 in values:
+        high += 1
+    return cardinal(value) if high - low + 1 >= LISTED_MIN else match[0]
+
+
 def _heading_numeral(match: re.Match[str]) -> str:
     return cardinal(roman(match["numeral"])).capitalize() + "."
 
@@ -488,6 +504,7 @@ RULES: tuple[Rule, ...] = (
     Rule("numeral", re.compile(r"\b(?P<word>" + _COUNTING_WORDS + r")\s+(?P<numeral>" + _ROMAN + "|"
                                + _ROMAN.lower()
                                + r")\b(?P<stop>\.)?(?![\w'])"), _counting_numeral),
+    Rule("listed numeral", _LISTED, _listed_numeral),
     Rule("regnal numeral", re.compile(r"\b(?P<name>[A-Z][a-z]+)\s+(?P<numeral>"
                                       r"(?=[IVX])(?!I\b|V\b|X\b)X{0,3}(?:IX|IV|V?I{0,3})"
                                       r"|I(?=\s+of\b)|V(?=\s+of\b|[,;:)]|\.?$))\b(?![\w'’-]|\s+[A-Z])"),
