@@ -25,7 +25,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 RULES = [
     # (written, spoken, the rule the note names)
-    ("it\x96s over", "it, s over", "control character"),
+    ("the war \x96 and after", "the war, and after", "control character"),
+    ("from 1990\x961995", "from nineteen ninety to nineteen ninety-five", "control character"),
+    ("bell\x07 rang", "bell rang", "control character"),
     ("caf\x92s", "caf’s", "control character"),
     ("soft\u00adware", "software", "control character"),
     ("wait... what", "wait, what", "ellipsis"),
