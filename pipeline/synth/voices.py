@@ -34,6 +34,9 @@ CHECKOUT_VOICES = Path(__file__).resolve().parents[2] / "voices"
 LOCAL_VOICES = Path("voices")
 """The user's own profiles, relative to the working directory."""
 
+LEXICON_FILE = "lexicon.toml"
+"""A pronunciation lexicon kept beside the profiles (pipeline.synth.lexicon), never a profile itself."""
+
 
 @dataclass(frozen=True)
 class Voice:
@@ -194,6 +197,8 @@ def load_voices(local: Path | None = None) -> dict[str, Voice]:
         folders.append(local)
     for folder in folders:
         for path in sorted(folder.glob("*.toml")):
+            if path.name == LEXICON_FILE:
+                continue
             voice = read_profile(path.absolute())
             voices[voice.name] = voice
     return voices
