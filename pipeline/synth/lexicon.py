@@ -90,9 +90,10 @@ class Lexicon:
 
 
 def _respelled_suffix(respelling: str, suffix: str) -> str:
-    """The possessive or plural of a respelling (``Jones`` + s → ``Joneses``)."""
-    if suffix in ("s", "es"):
-        return "es" if respelling.lower().endswith(("s", "x", "z", "ch", "sh")) else "s"
+    """The possessive or plural of a respelling (``Jones`` + s → ``Joneses``, + s' → ``Joneses'``)."""
+    if suffix.rstrip("'’") in ("s", "es"):
+        plural = "es" if respelling.lower().endswith(("s", "x", "z", "ch", "sh")) else "s"
+        return plural + suffix[len(suffix.rstrip("'’")):]
     return suffix
 
 
