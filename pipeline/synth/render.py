@@ -116,16 +116,18 @@ def render(
     cache: SegmentCache | None = None,
     on_progress: Progress | None = None,
     on_warning: Warn | None = None,
+    voices: Mapping[str, Voice] | None = None,
 ) -> list[RenderedSegment]:
     """Render every segment of ``script``; one RenderedSegment per segment, in script order.
 
     ``workers``: processes to synthesize with (default: one per core; 1 runs in this process).
     Segments found in ``cache`` (default: the user cache) are not synthesized again. Each segment
     is spoken as the pronunciation lexicon (the user's files and the script's) has it;
-    ``on_warning`` hears of lexicon entries a voice cannot take.
+    ``on_warning`` hears of lexicon entries a voice cannot take. ``voices``: the profiles to cast
+    from (default: `load_voices`).
     """
     cache = cache or SegmentCache()
-    voices = resolve_voices(script)
+    voices = resolve_voices(script, voices)
     identities = {name: engine_module(voice.engine).identity(voice) for name, voice in voices.items()}
     lexicon = load_lexicon(script.lexicon)
     phonemes = {name: takes_phonemes(voice.engine) for name, voice in voices.items()}

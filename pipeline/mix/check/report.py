@@ -114,8 +114,15 @@ class VoicePair:
 
     @property
     def alike(self) -> bool:
-        """True when the two sound like one voice."""
+        """True when the two sound like one voice by timbre (False when unmeasured)."""
         return self.distance is not None and Timbre.alike(self.distance)
+
+
+def _pitch_gap(first: SpeakerQuality, second: SpeakerQuality) -> float | None:
+    """|F0 difference| relative to the first speaker's F0; None when either has none."""
+    if not first.f0_hz or not second.f0_hz:
+        return None
+    return abs(second.f0_hz - first.f0_hz) / first.f0_hz
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,7 @@ class QualityReport:
         if not others:
             return None
         if self.voice_pairs:
-            return not any(pair.alike for pair in self.voice_pairs)
+            return not _distinct_voices(self)
         return all(s.f0_difference is not None and s.f0_difference >= MIN_F0_DIFFERENCE for s in others)
 
     @property
@@ -240,13 +247,7 @@ def _clicks(report: QualityReport) -> list[str]:
 
 def _distinct_voices(report: QualityReport) -> list[str]:
     if report.voice_pairs:
-        pitch = {s.speaker: _number(s.f0_hz, " Hz", 0) for s in report.speakers}
-        return [
-            f"{pair.first} and {pair.second} sound alike (timbre distance {pair.distance:.2f}, at most "
-            f"{SAME_VOICE_MAX:g} is one voice; pitch {pitch[pair.first]} and {pitch[pair.second]}): "
-            "cast voices listeners can tell apart"
-            for pair in report.voice_pairs if pair.alike and pair.distance is not None
-        ]
+        return [reason for pair in report.voice_pairs for reason in _alike_pair(report, pair)]
     base = next(s for s in report.speakers if s.speaker == report.reference_speaker)
     reasons = []
     for other in report.speakers:
@@ -261,6 +262,21 @@ def _distinct_voices(report: QualityReport) -> list[str]:
                 f"of {base.speaker}'s ({base.f0_hz:.0f} Hz): listeners may not tell them apart"
             )
     return reasons
+
+
+def _alike_pair(report: QualityReport, pair: VoicePair) -> list[str]:
+    """Why two speakers may sound like one: by timbre, or by pitch where timbre could not be measured."""
+    speakers = {s.speaker: s for s in report.speakers}
+    first, second = speakers[pair.first], speakers[pair.second]
+    pitch = f"pitch {_number(first.f0_hz, ' Hz', 0)} and {_number(second.f0_hz, ' Hz', 0)}"
+    if pair.alike:
+        return [f"{pair.first} and {pair.second} sound alike (timbre distance {pair.distance:.2f}, at most "
+                f"{SAME_VOICE_MAX:g} is one voice; {pitch}): cast voices listeners can tell apart"]
+    gap = _pitch_gap(first, second)
+    if pair.distance is None and gap is not None and gap < MIN_F0_DIFFERENCE:
+        return [f"{pair.first} and {pair.second} speak too little to compare their timbre, and their {pitch} "
+                f"are within {MIN_F0_DIFFERENCE:.0%}: listeners may not tell them apart"]
+    return []
 
 
 def _loudness(report: QualityReport) -> list[str]:
