@@ -91,6 +91,7 @@ def voices(
     Which voices each is distinct from (by timbre) is shown once they have been compared
     (--compare renders a sentence per voice; later listings read it from the cache).
     """
+    import contextlib
     import json
 
     from rich.console import Console
@@ -101,12 +102,14 @@ def voices(
 
     statuses = voice_statuses()
     usable = [status.voice for status in statuses if not status.problem]
+    console = _console()
     if sample is not None:
         from pipeline.synth.audition import write_samples
 
-        page = write_samples(usable, sample, on_sample=lambda voice, path: _console().print(f"wrote {path}"))
-        _console().print(f"wrote {page}: open it to listen to {len(usable)} voices")
-    comparison = compare_voices(usable, synthesize=compare)
+        page = write_samples(usable, sample, on_sample=lambda voice, path: console.print(f"wrote {path}"))
+        console.print(f"wrote {page}: open it to listen to {len(usable)} voices")
+    with console.status("each voice reads the comparison text…") if compare else contextlib.nullcontext():
+        comparison = compare_voices(usable, synthesize=compare)
     compared = {measure.name for measure in comparison.voices}
 
     def distinct(name: str) -> list[str] | None:
@@ -136,7 +139,7 @@ def voices(
     Console().print(table)
     for first, second, distance in comparison.alike():
         alike = f"[yellow]{first} and {second} sound alike[/yellow] (timbre distance {distance:.2f})"
-        _console().print(alike, highlight=False)
+        console.print(alike, highlight=False)
 
 
 @app.command()
