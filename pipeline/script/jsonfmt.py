@@ -5,20 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.script.error import ScriptError
-from pipeline.script.model import (
-    NARRATOR,
-    Audio,
-    Cast,
-    Pause,
-    Pronunciation,
-    Script,
-    Section,
-    Segment,
-    check_lexicon_word,
-)
+from pipeline.script.model import NARRATOR, Audio, Cast, Pause, Script, Section, Segment, lexicon_entry
+
+if TYPE_CHECKING:
+    from pipeline.script.model import Pronunciation
 
 _TEXT_KEYS = ("title", "author", "description", "language", "cover")
 
@@ -117,8 +110,7 @@ class _Reader:
         mapping = self.typed(value, dict, where, 'an object of word: "respelling" or {"ipa": "..."}')
         lexicon = {}
         for word, entry in mapping.items():
-            self.model(check_lexicon_word, f"{where}.{word}", word)
-            lexicon[word] = self.model(Pronunciation.from_value, f"{where}.{word}", entry)
+            lexicon[word] = self.model(lexicon_entry, f"{where}.{word}", word, entry)
         return lexicon
 
     def script(self, value: Any) -> Script:

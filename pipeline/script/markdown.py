@@ -28,7 +28,7 @@ from pipeline.script.model import (
     Script,
     Section,
     Segment,
-    check_lexicon_word,
+    lexicon_entry,
 )
 
 FENCE = "+++"
@@ -296,8 +296,7 @@ class _Parser:
         lexicon = {}
         for word, entry in value.items():
             try:
-                check_lexicon_word(word)
-                lexicon[word] = Pronunciation.from_value(entry)
+                lexicon[word] = lexicon_entry(word, entry)
             except ValueError as exc:
                 raise self.error(self.key_line(word, end, "lexicon"), 1, str(exc)) from None
         self.meta["lexicon"] = lexicon

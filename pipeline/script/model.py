@@ -191,6 +191,12 @@ def check_lexicon_word(word: str) -> None:
         raise ValueError(f"bad lexicon word {word!r} (one word: letters, digits, ' . - inside)")
 
 
+def lexicon_entry(word: str, value: object) -> Pronunciation:
+    """One lexicon entry as written (``word = value``) checked; ValueError saying what is wrong."""
+    check_lexicon_word(word)
+    return Pronunciation.from_value(value)
+
+
 @dataclass(frozen=True)
 class Script:
     """A whole episode's script."""

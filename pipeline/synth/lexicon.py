@@ -16,14 +16,13 @@ the segments that contain its word.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import EssaycastError
-from pipeline.script.model import Pronunciation, check_lexicon_word
-from pipeline.synth.voices import LEXICON_FILE, LOCAL_VOICES
+from pipeline.script.model import Pronunciation, lexicon_entry
+from pipeline.synth.voices import LEXICON_FILE, LOCAL_VOICES, read_toml
 
 LOCAL_LEXICON = LOCAL_VOICES / LEXICON_FILE
 """The project's lexicon, beside its own voice profiles."""
@@ -109,18 +108,10 @@ def _phoneme_suffix(ipa: str, suffix: str) -> str:
 
 def read_lexicon_file(path: Path) -> dict[str, Pronunciation]:
     """The entries of one lexicon file (TOML, ``word = "respelling"`` or ``word = { ipa = "..." }``)."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise EssaycastError(f"{path}: not valid TOML: {exc}", hint="fix the lexicon file") from None
-    except OSError as exc:
-        raise EssaycastError(f"cannot read lexicon {path}: {exc.strerror or exc}") from None
     entries = {}
-    for word, value in data.items():
+    for word, value in read_toml(path, "lexicon file").items():
         try:
-            check_lexicon_word(word)
-            entries[word] = Pronunciation.from_value(value)
+            entries[word] = lexicon_entry(word, value)
         except ValueError as exc:
             raise EssaycastError(f"{path}: {word}: {exc}", hint="fix the lexicon file") from None
     return entries

@@ -168,16 +168,20 @@ def _type_name(value: object) -> str:
     )
 
 
-def read_profile(path: Path) -> Voice:
-    """Read and validate one profile file."""
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """One TOML file (a voice profile, a lexicon), or a one-line error naming it as ``what``."""
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise EssaycastError(f"{path}: not valid TOML: {exc}", hint="fix the voice profile") from None
+        raise EssaycastError(f"{path}: not valid TOML: {exc}", hint=f"fix the {what}") from None
     except OSError as exc:
-        raise EssaycastError(f"cannot read voice profile {path}: {exc.strerror or exc}") from None
-    return parse_profile(path, data)
+        raise EssaycastError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def read_profile(path: Path) -> Voice:
+    """Read and validate one profile file."""
+    return parse_profile(path, read_toml(path, "voice profile"))
 
 
 def shipped_voices_dir() -> Path:
