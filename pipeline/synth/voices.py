@@ -52,7 +52,8 @@ class Voice:
     """Model config path where the engine needs one (Piper ``.onnx.json``, Coqui ``config.json``,
     Kokoro ``config.json`` with its vocabulary)."""
     speaker: str = ""
-    """Speaker id or name within a multi-speaker model or voice pack (e.g. ``jf_gongitsune``)."""
+    """Speaker id or name within a multi-speaker model or voice pack (e.g. ``jf_gongitsune``); Kokoro
+    also takes a blend of pack entries (``jf_gongitsune:0.7 + jm_kumo:0.3``)."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Engine settings (length_scale, noise_scale, noise_w_scale, speed, volume, ...)."""
     description: str = ""

