@@ -84,12 +84,5 @@ def test_each_voice_on_another_text_is_still_itself(palette: dict[str, Voice], h
         assert measure.timbre.distance(again.timbre) <= SAME_VOICE_MAX, measure.name
 
 
-def test_a_slower_copy_of_a_voice_is_the_same_voice(palette: dict[str, Voice]) -> None:
-    """Speed is not timbre: Walter at another speed must not pass for a new character."""
-    faster = replace(palette["walter"], name="walter-fast", settings={"speed": 1.1})
-    comparison = compare([palette["walter"], faster], COMPARE_TEXT)
-    assert comparison.alike() and comparison.distinct_from("walter") == []
-
-
 def test_timbre_needs_voiced_speech() -> None:
     assert timbre(np.zeros(16000, dtype=np.float32), 16000) is None
