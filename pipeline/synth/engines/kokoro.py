@@ -281,11 +281,6 @@ class Blend:
         total = sum(weight for _, weight in parts)
         return cls(tuple((name, weight / total) for name, weight in parts))
 
-    @property
-    def canonical(self) -> str:
-        """The blend written with normalised weights, so equal blends have equal cache keys."""
-        return " + ".join(f"{name}:{weight:.6g}" for name, weight in self.parts)
-
     def style(self, pack: Mapping[str, np.ndarray]) -> np.ndarray:
         """The mixed style table: one 256-vector per phoneme count."""
         import numpy as np
