@@ -883,7 +883,9 @@ class Attribution:
             beat = self._history[prior]
             text = masked[beat.start:beat.end]
             tag = previous is not None and previous.tag_end > beat.start  # "Why?" Homer asks. is a tag
-            writing = any(word in lx.WRITING for word in re.findall(r"[a-z]+", text.lower()))
+            # an action, not speech or writing: "Samantha whispers something." says what she said is untold
+            writing = any(word in lx.WRITING for word in re.findall(r"[a-z]+", text.lower())) or any(
+                not verb[2] for verb in _verbs(text, 0, len(text)))
             if beat.subject is not None and not tag and not writing and len(text.split()) <= BEAT_WORDS \
                     and not text[:beat.subject.start - beat.start].strip():
                 # He shrugs. "I didn't know." — the person acting just before a quote says it
@@ -913,9 +915,10 @@ class Attribution:
             return False  # a speech verb of its own: the words before this quote decide
         if not re.search(r"[.!?…]", between):
             return True
-        if re.search(r"\w", re.split(r"[.!?…]\W*\s", between)[-1]):
-            return False  # the quote is woven into a sentence of the narrator's
-        if re.search(r"\w", between):  # an action of the speaker's between two lines
+        sentences_between = re.split(r"[.!?…]\W*\s", between)
+        if any(re.search(r"\w", text) for text in sentences_between[1:]):
+            return False  # a sentence of the narrator's between, or the quote woven into one
+        if re.search(r"\w", between):  # the speaker's action in the tag's sentence: "…," said X, and sat.
             mentions = self._mentions(between, [])
             return not any(m.can_speak and m.kind == "name" for m in mentions)
         # a tag that ends the sentence: the same speaker goes on, unless they asked a question in a running
