@@ -130,3 +130,17 @@ def test_cast_auto_on_the_seed_casts_samantha_only(tmp_path: Path) -> None:
     script = (tmp_path / "script" / "her-review.md").read_text("utf-8")
     assert 'samantha = "samantha"' in script and "theodore" not in script.lower().split("+++")[1]
     assert "@samantha: I'm lonely, touch me if you can." in script
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus lives in ../shared")
+def test_three_quoted_people_get_three_voices_or_say_why_not() -> None:
+    found = from_text((CORPUS / "04-bbc-software-pirates.txt").read_text("utf-8"))
+    assert {candidate.speaker for candidate in found} == {"dean-boyd", "paul-mcnulty", "antony-townsden"}
+    castings = choose(found)
+    distinct = {casting.profile for casting in castings}
+    assert "narrator" not in distinct
+    assert len(distinct) == 3 or all("reused" in c.reason for c in castings if c.reused) and any(
+        c.reused for c in castings)
