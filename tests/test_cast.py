@@ -142,5 +142,5 @@ def test_three_quoted_people_get_three_voices_or_say_why_not() -> None:
     castings = choose(found)
     distinct = {casting.profile for casting in castings}
     assert "narrator" not in distinct
-    assert len(distinct) == 3 or all("reused" in c.reason for c in castings if c.reused) and any(
-        c.reused for c in castings)
+    assert len(distinct) == 3 or (all("reused" in c.reason for c in castings if c.reused) and any(
+        c.reused for c in castings))
