@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.script import attribution, drafting, sentences
 from pipeline.script.attribution import Attribution, Entity
@@ -51,11 +51,18 @@ class Candidate:
 
 @dataclass
 class _Tally:
+    """One person's lines while counting."""
+
     name: str
+    """The fullest name seen."""
     lines: int = 0
-    rules: Counter[str] | None = None
+    """Quoted passages given to them."""
+    rules: Counter[str] = field(default_factory=Counter)
+    """How often each rule gave them a line."""
     first_line: str = ""
-    entities: list[Entity] | None = None
+    """Their first line."""
+    entities: list[Entity] = field(default_factory=list)
+    """The people behind the lines (one name may have been read as several at first)."""
 
 
 def _gender(entities: list[Entity]) -> tuple[str, tuple[str, ...]]:
@@ -71,7 +78,7 @@ def _merge_names(tallies: dict[str, _Tally], names: list[str]) -> dict[str, _Tal
         longer = quoted or [speaker for speaker in names if speaker != short and short in speaker.split("-")]
         if len(longer) == 1:
             tally = tallies.pop(short)
-            into = tallies.setdefault(longer[0], _Tally(longer[0], 0, Counter(), "", []))
+            into = tallies.setdefault(longer[0], _Tally(longer[0]))
             into.lines += tally.lines
             into.rules.update(tally.rules)
             into.entities += tally.entities
@@ -117,7 +124,7 @@ def find(paragraphs: list[str]) -> list[Candidate]:
             entity = decision.entity
             if entity is None or entity.narrator or entity.speaker is None:
                 continue
-            tally = tallies.setdefault(entity.speaker, _Tally(entity.label, rules=Counter(), entities=[]))
+            tally = tallies.setdefault(entity.speaker, _Tally(entity.label))
             tally.lines += 1
             tally.rules[decision.rule] += 1
             tally.entities.append(entity)
