@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.script import lexicon as lx
@@ -283,9 +284,13 @@ class Decision:
     """Who says one passage, and why."""
 
     passage: Passage
+    """The quoted passage."""
     entity: Entity | None = None
+    """Who says it (None: nobody, the narrator reads it)."""
     rule: str = ""
+    """The rule that decided it."""
     evidence: str = ""
+    """The words the rule went by."""
     speech: bool = False
     """Whether it is someone's speech at all (a turn in an exchange), even if nobody in the cast."""
     label_end: int = 0
@@ -294,6 +299,41 @@ class Decision:
     """End of the speech tag after the quote, if one named the speaker."""
     asks: bool = False
     """Whether the line is a question (it ends with "?" or its tag says "asked"): the next line may answer."""
+
+
+@dataclass
+class _Quote:
+    """What the rules look at for one quoted passage."""
+
+    index: int
+    """The paragraph's index."""
+    paragraph: str
+    """The paragraph's text."""
+    masked: str
+    """The paragraph with every quoted passage blanked out."""
+    passage: Passage
+    """The quoted passage."""
+    spans: list[Span]
+    """The paragraph's sentences."""
+    sentence: int
+    """The passage's sentence, as an index among all sentences read."""
+    local: int
+    """The passage's sentence, as an index in ``spans``."""
+    previous: Decision | None
+    """The decision for the passage before it in the paragraph."""
+    limit: int
+    """Where its sentence (or the next passage) begins."""
+    later: list[Passage]
+    """The passages after it in the paragraph."""
+    content: str
+    """Its words, stripped."""
+    continued: bool = False
+    """Whether it goes on from the passage before (split, reopened, or after a bare tag)."""
+
+    @property
+    def fragment(self) -> bool:
+        """A quote starting in lowercase (or with an ellipsis, first in its paragraph) is woven in."""
+        return self.content[0].islower() or (self.content[0] in "…." and self.previous is None)
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -790,122 +830,153 @@ class Attribution:
 
     def _decide(self, index: int, paragraph: str, masked: str, passage: Passage, spans: list[Span],
                 sentence: int, done: list[Decision], later: list[Passage]) -> Decision:
-        decision = Decision(passage)
-        content = paragraph[slice(*passage.inner)].strip()
         local = sentence - (len(self._history) - len(spans))
-        s_start, s_end = spans[local]
-        previous = done[-1] if done else None
-        limit = min([s_end, *(p.start for p in later)])
-        mentions = self._history[sentence].mentions
-        tag_limit = limit
-        ends_sentence = not masked[passage.end:s_end].strip()
-        if content and content[-1] in "?!…,—" and local + 1 < len(spans) and ends_sentence:
-            # "Are you awake?" Samantha asks. — the tag may begin with a capital after a question
-            tag_limit = min([spans[local + 1][1], *(p.start for p in later)])
-            mentions = mentions + self._history[sentence + 1].mentions
+        here = _Quote(index, paragraph, masked, passage, spans, sentence, local, done[-1] if done else None,
+                      min([spans[local][1], *(p.start for p in later)]), later,
+                      paragraph[slice(*passage.inner)].strip())
         # narration (not a tag) between this passage and the last one said breaks a run of turns
-        if previous is not None:
-            gap = masked[previous.tag_end or previous.passage.end:passage.start]
+        if here.previous is not None:
+            gap = masked[here.previous.tag_end or here.previous.passage.end:passage.start]
         else:
             gap = (self._after if index and self._last is not None else "x") + masked[:passage.start]
         if re.search(r"\w", gap):
             self._turns, self._partner = [], None
+        here.continued = here.previous is not None and here.previous.speech and (
+            passage.reopened or bool(here.previous.tag_end and self._continues(masked, here.previous,
+                                                                               passage.start)))
+        for rule in self._rules:
+            decision = rule(here)
+            if decision is not None:
+                return decision
+        return Decision(passage)
 
-        label = re.match(rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})\s*:\s+(?=\S)", content)
+    @property
+    def _rules(self) -> tuple[Callable[[_Quote], Decision | None], ...]:
+        """The rules in the order they are tried; each decides the quote (returns a Decision) or passes."""
+        return (self._label_inside, self._not_speech, self._tagged_after, self._continued,
+                self._reopened_paragraph, self._fragment, self._tagged_before, self._introduced_before,
+                self._action_before, self._alternating)
+
+    def _label_inside(self, here: _Quote) -> Decision | None:
+        label = re.match(rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})\s*:\s+(?=\S)", here.content)
         name = label["name"] if label else ""
         # a label in capitals (BOSWELL:) names someone new; otherwise only a known name is a label
-        if label and (self.characters.known(name) or (name.isupper() and self.characters.speaker(name))):
-            decision.entity = self._person(name)
-            decision.rule, decision.evidence, decision.speech = "speaker label inside the quote", name, True
-            raw = paragraph[slice(*passage.inner)]
-            decision.label_end = passage.inner[0] + len(raw) - len(raw.lstrip()) + label.end()
-            return decision
-        if not content or is_title(content):
-            return decision
-        continued = previous is not None and previous.speech and (
-            passage.reopened or (previous.tag_end and self._continues(masked, previous, passage.start)))
-        fragment = content[0].islower() or (content[0] in "…." and not previous)
-        tag = self._tag_after(masked, passage, tag_limit, mentions, tag_limit != limit) or \
-            self._credit(masked, passage, sentence - local, len(spans))
-        if tag is not None and not (continued and fragment):
-            mention, rule, evidence, end = tag
-            if fragment and not self._full_sentence_inside(content):
-                decision.rule = "a fragment woven into the sentence"
-                return decision
-            decision.tag_end = end
-            decision.asks = content.endswith("?") or bool(_ASKING.search(evidence))
-            return self._speaker(decision, mention, rule, evidence)
-        if continued:
-            between = masked[previous.tag_end or previous.passage.end:passage.start]
-            named = _IDENTITY.search(between)
-            if named and previous.entity is not None and previous.entity.speaker is None \
-                    and not previous.entity.named:
-                speaker = self.characters.known(named["name"])
-                if speaker:
-                    previous.entity.speaker = speaker
-                    previous.evidence += f"; '{named[0]}'"
-            decision.entity, decision.speech = previous.entity, True
-            decision.rule = "a quote reopened" if passage.reopened else "second half of a split quote"
-            decision.evidence = previous.evidence
-            return decision
-        reopened = index and not done and self._last is not None and not self._last.passage.closed \
-            and not masked[:passage.start].strip() and self._last.speech
-        if reopened:
-            decision.entity, decision.speech = self._last.entity, True
-            decision.rule = "a quote continued from the paragraph before"
-            decision.evidence = self._last.evidence
-            return decision
-        if fragment:
-            return decision
+        if not label:
+            return None
+        if not (self.characters.known(name) or (name.isupper() and self.characters.speaker(name))):
+            return None
+        decision = Decision(here.passage, self._person(name), "speaker label inside the quote", name, True)
+        raw = here.paragraph[slice(*here.passage.inner)]
+        decision.label_end = here.passage.inner[0] + len(raw) - len(raw.lstrip()) + label.end()
+        return decision
+
+    @staticmethod
+    def _not_speech(here: _Quote) -> Decision | None:
+        return Decision(here.passage) if not here.content or is_title(here.content) else None
+
+    def _tagged_after(self, here: _Quote) -> Decision | None:
+        tag_limit, mentions = here.limit, self._history[here.sentence].mentions
+        ends_sentence = not here.masked[here.passage.end:here.spans[here.local][1]].strip()
+        if here.content[-1] in "?!…,—" and here.local + 1 < len(here.spans) and ends_sentence:
+            # "Are you awake?" Samantha asks. — the tag may begin with a capital after a question
+            tag_limit = min([here.spans[here.local + 1][1], *(p.start for p in here.later)])
+            mentions = mentions + self._history[here.sentence + 1].mentions
+        tag = self._tag_after(here.masked, here.passage, tag_limit, mentions, tag_limit != here.limit) or \
+            self._credit(here.masked, here.passage, here.sentence - here.local, len(here.spans))
+        if tag is None or (here.continued and here.fragment):
+            return None
+        mention, rule, evidence, end = tag
+        if here.fragment and not self._full_sentence_inside(here.content):
+            return Decision(here.passage, rule="a fragment woven into the sentence")
+        decision = Decision(here.passage, tag_end=end)
+        decision.asks = here.content.endswith("?") or bool(_ASKING.search(evidence))
+        return self._speaker(decision, mention, rule, evidence)
+
+    def _continued(self, here: _Quote) -> Decision | None:
+        previous = here.previous
+        if not here.continued or previous is None:
+            return None
+        named = _IDENTITY.search(here.masked[previous.tag_end or previous.passage.end:here.passage.start])
+        if named and previous.entity is not None and previous.entity.speaker is None \
+                and not previous.entity.named:
+            speaker = self.characters.known(named["name"])
+            if speaker:
+                previous.entity.speaker = speaker
+                previous.evidence += f"; '{named[0]}'"
+        rule = "a quote reopened" if here.passage.reopened else "second half of a split quote"
+        return Decision(here.passage, previous.entity, rule, previous.evidence, True)
+
+    def _reopened_paragraph(self, here: _Quote) -> Decision | None:
+        last = self._last
+        if not here.index or here.previous is not None or last is None or last.passage.closed \
+                or here.masked[:here.passage.start].strip() or not last.speech:
+            return None
+        rule = "a quote continued from the paragraph before"
+        return Decision(here.passage, last.entity, rule, last.evidence, True)
+
+    @staticmethod
+    def _fragment(here: _Quote) -> Decision | None:
+        return Decision(here.passage) if here.fragment else None
+
+    def _tagged_before(self, here: _Quote) -> Decision | None:
+        previous, s_start = here.previous, here.spans[here.local][0]
         start = max(s_start, previous.tag_end or previous.passage.end) if previous else s_start
-        before = self._before(masked, start, passage, mentions)
+        before = self._before(here.masked, start, here.passage, self._history[here.sentence].mentions)
         if before is not None:
             mention, rule, evidence = before
             if mention is None:
-                decision.rule, decision.evidence = rule, evidence
-                return decision
-            return self._speaker(decision, mention, rule, evidence)
-        if masked[s_start:passage.start].strip(" \x00") or re.search(r"\w", masked[passage.end:limit]):
-            return decision  # the quote is part of a narrator's sentence with no speech verb
-        # a quote standing alone: who the sentence before introduced, or the next turn of an exchange
-        prior = sentence - 1
-        own_paragraph = not masked[:passage.start].strip() and not masked[passage.end:].strip()
-        if prior >= 0 and not self._quoted(prior) and (own_paragraph or self._colon(prior)):
-            introduced = self._introduced(prior)
-            if introduced is not None:
-                mention, where, evidence = introduced
-                others = [m for m in self._history[where].mentions
-                          if m.kind in ("name", "role") and not m.possessive and m is not mention]
-                self._partner = self.entity(others[0]) if len(others) == 1 else None
-                return self._speaker(decision, mention, "introduced by the sentence before", evidence)
-            return decision
-        if prior >= 0 and not self._quoted(prior) and self._history[prior].paragraph == index:
-            beat = self._history[prior]
-            text = masked[beat.start:beat.end]
-            tag = previous is not None and previous.tag_end > beat.start  # "Why?" Homer asks. is a tag
-            # an action, not speech or writing: "Samantha whispers something." says what she said is untold
-            writing = any(word in lx.WRITING for word in re.findall(r"[a-z]+", text.lower())) or any(
-                not verb[2] for verb in _verbs(text, 0, len(text)))
-            if beat.subject is not None and not tag and not writing and len(text.split()) <= BEAT_WORDS \
-                    and not text[:beat.subject.start - beat.start].strip():
-                # He shrugs. "I didn't know." — the person acting just before a quote says it
-                return self._speaker(decision, beat.subject, "action in the sentence before", _clip(text))
-        if self._turns and (previous is None or not previous.tag_end or self._exchange()):
-            other = self._other_turn()
-            if other is not None:
-                decision.entity = other
-                decision.rule = "turns alternate"
-                decision.evidence = f"after {self._describe(self._turns[-1])}"
-            elif self._partner is not None and not self._same(self._partner, self._turns[-1]):
-                decision.entity = self._partner
-                decision.rule = "turns alternate"
-                decision.evidence = f"a reply to {self._describe(self._turns[-1])}"
-            else:
-                decision.entity = Entity(None, OTHER_SPEAKER)
-                decision.rule = "turns alternate"
-                decision.evidence = f"a reply to {self._describe(self._turns[-1])}"
-            decision.speech = True
-        return decision
+                return Decision(here.passage, rule=rule, evidence=evidence)
+            return self._speaker(Decision(here.passage), mention, rule, evidence)
+        if here.masked[s_start:here.passage.start].strip(" \x00") or \
+                re.search(r"\w", here.masked[here.passage.end:here.limit]):
+            return Decision(here.passage)  # the quote is part of a narrator's sentence with no speech verb
+        return None
+
+    def _introduced_before(self, here: _Quote) -> Decision | None:
+        """A quote standing alone, introduced by the sentence before (with a colon, or as a paragraph)."""
+        prior, masked = here.sentence - 1, here.masked
+        own_paragraph = not masked[:here.passage.start].strip() and not masked[here.passage.end:].strip()
+        if prior < 0 or self._quoted(prior) or not (own_paragraph or self._colon(prior)):
+            return None
+        introduced = self._introduced(prior)
+        if introduced is None:
+            return Decision(here.passage)
+        mention, where, evidence = introduced
+        others = [m for m in self._history[where].mentions
+                  if m.kind in ("name", "role") and not m.possessive and m is not mention]
+        self._partner = self.entity(others[0]) if len(others) == 1 else None
+        return self._speaker(Decision(here.passage), mention, "introduced by the sentence before", evidence)
+
+    def _action_before(self, here: _Quote) -> Decision | None:
+        """He shrugs. "I didn't know." — the person acting just before a quote says it."""
+        prior = here.sentence - 1
+        if prior < 0 or self._quoted(prior) or self._history[prior].paragraph != here.index:
+            return None
+        beat = self._history[prior]
+        text = here.masked[beat.start:beat.end]
+        tag = here.previous is not None and here.previous.tag_end > beat.start  # "Why?" Homer asks.
+        # an action, not speech or writing: "Samantha whispers something." leaves what she said untold
+        told = any(word in lx.WRITING for word in re.findall(r"[a-z]+", text.lower())) or any(
+            not verb[2] for verb in _verbs(text, 0, len(text)))
+        if beat.subject is None or tag or told or len(text.split()) > BEAT_WORDS \
+                or text[:beat.subject.start - beat.start].strip():
+            return None
+        rule = "action in the sentence before"
+        return self._speaker(Decision(here.passage), beat.subject, rule, _clip(text))
+
+    def _alternating(self, here: _Quote) -> Decision | None:
+        """An untagged line right after another: the other party's turn."""
+        previous = here.previous
+        if not self._turns or not (previous is None or not previous.tag_end or self._exchange()):
+            return None
+        last = self._describe(self._turns[-1])
+        other = self._other_turn()
+        if other is not None:
+            return Decision(here.passage, other, "turns alternate", f"after {last}", True)
+        partner = self._partner
+        if partner is None or self._same(partner, self._turns[-1]):
+            partner = Entity(None, OTHER_SPEAKER)
+        return Decision(here.passage, partner, "turns alternate", f"a reply to {last}", True)
 
     def _continues(self, masked: str, previous: Decision, start: int) -> bool:
         """Whether a quote after a tagged one is the same speaker's: ``"A," said X, "B."``; ``"A," said X,
