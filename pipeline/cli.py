@@ -386,7 +386,7 @@ def make_command(
     site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
     title: Annotated[str | None, typer.Option("--title", help="Episode title.")] = None,
     redraft: Annotated[bool, typer.Option(
-        "--redraft", help="Replace an edited draft script beside the essay with a fresh draft.")] = False,
+        "--redraft", help="Replace the edited draft (script/ESSAY.md) with a fresh one.")] = False,
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
@@ -405,7 +405,7 @@ def make_command(
     if source.suffix.lower() in SCRIPT_SUFFIXES:
         script_path = source
     else:
-        script_path = Path("script") / f"{source.stem}.md"  # the editable script, beside the essays
+        script_path = Path("script") / f"{source.stem}.md"  # the editable draft, in ./script/
         if script_path.exists() and not redraft and load(script_path) != script:
             # The producer edited the draft: their edits win over a fresh draft.
             script = load(script_path)
@@ -481,9 +481,24 @@ def serve_command(
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and a non-zero exit."""
+    """Console entry point: user errors (usage errors too) become one line on stderr and a non-zero exit."""
+    try:  # the click typer runs on: its own copy in newer typer releases
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    except ImportError:
+        from click.exceptions import NoArgsIsHelpError, UsageError
+
     try:
-        app()  # standalone mode: typer handles --help, usage errors and exit codes itself
+        # Not standalone: usage errors come here instead of becoming typer's boxed panel.
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a bare `essaycast`: typer has shown the help already
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "essaycast"
+        print(f"essaycast: error: {exc.format_message()} (see {command} --help)", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("essaycast: aborted", file=sys.stderr)
+        sys.exit(1)
     except EssaycastError as exc:
         print(f"essaycast: error: {exc}", file=sys.stderr)
         sys.exit(1)
@@ -493,6 +508,8 @@ def main() -> None:
         print(f"essaycast: internal error: {type(exc).__name__}: {exc} "
               "(set ESSAYCAST_DEBUG=1 for a traceback and please report it)", file=sys.stderr)
         sys.exit(70)
+    if isinstance(code, int) and code:  # --help and the like return their exit status
+        sys.exit(code)
 
 
 if __name__ == "__main__":

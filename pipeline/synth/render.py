@@ -62,10 +62,14 @@ class RenderedSegment:
         return self.frames / self.sample_rate
 
     def read(self) -> np.ndarray:
-        """The speech as mono float32 samples."""
+        """The speech as mono float32 samples; a damaged file → EssaycastError."""
         import soundfile
 
-        data, _ = soundfile.read(self.audio, dtype="float32", always_2d=False)
+        try:
+            data, _ = soundfile.read(self.audio, dtype="float32", always_2d=False)
+        except (soundfile.LibsndfileError, OSError) as exc:
+            raise EssaycastError(f"cannot read rendered audio {self.audio}: {exc}",
+                                 hint="render the script again") from None
         return data
 
 
