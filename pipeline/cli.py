@@ -201,7 +201,10 @@ def voices(
         } for s in statuses]
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table("voice", "engine", "rate", "sounds", "licence")
+    table = Table()
+    for heading in ("voice", "engine", "rate", "sounds"):
+        table.add_column(heading, no_wrap=True)  # short values, never cut: other columns wrap instead
+    table.add_column("licence")
     table.add_column("usable now", overflow="fold")  # fold, not cut: the reason may hold a path to fix
     table.add_column("distinct from")
     table.add_column("description")
@@ -214,7 +217,9 @@ def voices(
         apart = "? (voices --compare)" if others is None else ", ".join(others) or "none"
         table.add_row(voice.name, voice.engine, rate, sounds, voice.license, usable_now,
                       "–" if status.problem else apart, voice.description)
-    Console().print(table)
+    out = Console()
+    # Piped, rich would wrap the eight columns at 80 characters; a file or grep reads long lines fine.
+    (out if out.is_terminal else Console(width=160)).print(table)
     for first, second, distance in comparison.alike():
         alike = f"[yellow]{first} and {second} sound alike[/yellow] (timbre distance {distance:.2f})"
         console.print(alike, highlight=False)
