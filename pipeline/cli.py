@@ -53,58 +53,186 @@ ReadAs = Annotated[str | None, typer.Option(
     "--as", help="Read the input as a 'script' or an 'essay' (default: told apart by its content).")]
 
 
+def _cast_options(values: list[str] | None) -> tuple[bool, dict[str, str]]:
+    """``--cast`` values: whether ``auto`` was asked for, and the explicit NAME[=PROFILE] ones."""
+    from pipeline.script.drafting import parse_cast_options
+
+    values = values or []
+    auto = [value for value in values if value.strip().lower() == "auto"]
+    return bool(auto), parse_cast_options([value for value in values if value not in auto])
+
+
+def _auto_cast(source: Path, given: dict[str, str], read_as: str | None = None) -> dict[str, str]:
+    """``--cast auto``: a voice for every character the essay quotes; ``given`` entries win. Says why."""
+    from pipeline.script.model import NARRATOR
+    from pipeline.script.storage import candidates_from
+    from pipeline.synth.casting import choose
+
+    castings = choose(candidates_from(source, read_as), narrator=given.get(NARRATOR, NARRATOR))
+    console = _console()
+    if not castings:
+        console.print("cast auto: nobody is quoted by name; the narrator reads everything", highlight=False)
+    for casting in castings:
+        console.print(f"cast auto: {casting.speaker}={casting.profile} ({casting.reason})", highlight=False,
+                      soft_wrap=True)
+    return {**{casting.speaker: casting.profile for casting in castings}, **given}
+
+
+Redraft = Annotated[bool, typer.Option(
+    "--redraft", help="Replace a script edited since it was drafted with a fresh draft (edits are lost).")]
+CastOption = Annotated[list[str] | None, typer.Option(
+    "--cast", help="A character voice: NAME (profile of that name) or NAME=PROFILE, repeatable; "
+                   "'auto' casts every quoted character.")]
+
+
 @app.command("script")
 def script_command(
     source: Annotated[Path, typer.Argument(
         help="An essay to draft from: plain text (.txt), Markdown (.md), HTML (.html, .htm), EPUB (.epub), "
              "Word (.docx) or PDF (.pdf); or a script to convert (.md with script marks, .json, .ssml).")],
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Script to write, '-' for stdout (default: INPUT.md beside INPUT).")] = None,
-    cast: Annotated[list[str] | None, typer.Option(
-        "--cast", help="A character voice: NAME (profile of that name) or NAME=PROFILE; repeatable.")] = None,
+        "--output", "-o", help="Script to write, '-' for stdout (default: INPUT.md beside INPUT, or "
+                               "./script/INPUT.md for an essay outside the current folder).")] = None,
+    cast: CastOption = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="md or json (default: from the output's suffix, else md).")] = None,
     title: Annotated[str | None, typer.Option(
         "--title", help="Episode title (default: the essay's title line, else the file name).")] = None,
+    redraft: Redraft = False,
     read_as: ReadAs = None,
 ) -> None:
     """Draft an editable, voiced script from an essay (or convert a script between formats).
 
     Essays: plain text, Markdown, HTML saved from a browser, EPUB, DOCX and PDF
     (docs/inputs.md says what each keeps and drops).
-    """
-    from pipeline.script.drafting import parse_cast_options
-    from pipeline.script.storage import dumps, resolve_output, save, script_from, summary
 
-    voices = parse_cast_options(cast or [])
+    A script edited since essaycast wrote it is never overwritten (--redraft replaces it).
+    """
+    from pipeline.script.storage import (
+        dumps,
+        is_essay,
+        keep_edits,
+        resolve_output,
+        save,
+        script_from,
+        stamped,
+        summary,
+    )
+
+    auto, voices = _cast_options(cast)
     dest, fmt = resolve_output(source, output, fmt)
+    drafting = is_essay(source, read_as)
+    if drafting and dest is not None and keep_edits(dest, redraft):
+        raise EssaycastError(f"{dest} was edited since it was drafted: not overwritten",
+                             hint="edit it further and render it, or pass --redraft to replace it")
+    if auto:
+        voices = _auto_cast(source, voices, read_as)
     result = script_from(source, voices, title, read_as)
+    result = stamped(result) if drafting else result
     if dest is None:
         sys.stdout.write(dumps(result, fmt))
     else:
         save(result, dest, fmt)
     _console().print(f"wrote {dest or 'stdout'}: {summary(result)}", highlight=False, soft_wrap=True)
 
+
+@app.command("cast")
+def cast_command(
+    source: Annotated[Path, typer.Argument(
+        help="The essay (.txt .md .html .epub .docx .pdf) to find quoted characters in.")],
+) -> None:
+    """List the characters an essay quotes, with their line counts and she/he evidence (drafts nothing)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.script.storage import candidates_from
+    from pipeline.synth.casting import choose
+
+    found = candidates_from(source)
+    if not found:
+        print("Nobody is quoted by name: the narrator reads everything.")
+        return
+    voices = {casting.speaker: casting.profile for casting in choose(found)}
+    table = Table()
+    table.add_column("speaker", no_wrap=True)  # the id to give --cast: never cut
+    for column in ("lines", "she/he", "evidence", "voice (--cast auto)", "first line"):
+        table.add_column(column)
+    for candidate in found:
+        evidence = "; ".join([*candidate.evidence[:3], *candidate.rules[:2]])
+        table.add_row(candidate.speaker, str(candidate.lines), candidate.gender or "?", evidence,
+                      voices.get(candidate.speaker, ""), candidate.first_line[:60])
+    Console().print(table)
+
 # --- synth stage ------------------------------------------------------------------------------
 
 
 @app.command()
-def voices() -> None:
-    """List the voice profiles: engine, sample rate, licence, and whether each can speak now."""
+def voices(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the profiles as a JSON list.")] = False,
+    compare: Annotated[bool, typer.Option(
+        "--compare", help="Have every usable voice read the same text and say which sound alike.")] = False,
+    sample: Annotated[Path | None, typer.Option(
+        "--sample", help="Write a sentence per usable voice into this folder, with index.html.")] = None,
+) -> None:
+    """List the voice profiles: engine, gender and pitch, licence, whether each can speak now.
+
+    Which voices each is distinct from (by timbre) is shown once they have been compared
+    (--compare renders a sentence per voice; later listings read it from the cache).
+    """
+    import contextlib
+    import json
+
     from rich.console import Console
     from rich.table import Table
 
+    from pipeline.mix.check.voices import compare as compare_voices
     from pipeline.synth.voices import voice_statuses
 
-    table = Table("voice", "engine", "rate", "licence")
+    statuses = voice_statuses()
+    usable = [status.voice for status in statuses if not status.problem]
+    console = _console()
+    if sample is not None:
+        from pipeline.synth.audition import write_samples
+
+        page = write_samples(usable, sample, on_sample=lambda voice, path: console.print(f"wrote {path}"))
+        console.print(f"wrote {page}: open it to listen to {len(usable)} voices")
+    with console.status("each voice reads the comparison text…") if compare else contextlib.nullcontext():
+        comparison = compare_voices(usable, synthesize=compare)
+    compared = {measure.name for measure in comparison.voices}
+
+    def distinct(name: str) -> list[str] | None:
+        return comparison.distinct_from(name) if name in compared and len(compared) > 1 else None
+
+    if as_json:
+        rows = [{
+            "name": s.voice.name, "engine": s.voice.engine, "usable": not s.problem, "reason": s.problem,
+            "gender": s.voice.gender, "pitch": s.voice.pitch, "description": s.voice.description,
+            "license": s.voice.license, "sample_rate": s.sample_rate, "distinct_from": distinct(s.voice.name),
+        } for s in statuses]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table()
+    for heading in ("voice", "engine", "rate", "sounds"):
+        table.add_column(heading, no_wrap=True)  # short values, never cut: other columns wrap instead
+    table.add_column("licence")
     table.add_column("usable now", overflow="fold")  # fold, not cut: the reason may hold a path to fix
+    table.add_column("distinct from")
     table.add_column("description")
-    for status in voice_statuses():
+    for status in statuses:
         rate = f"{status.sample_rate / 1000:g} kHz" if status.sample_rate else "?"
-        usable = f"[red]no:[/red] {status.problem}" if status.problem else "[green]yes[/green]"
+        usable_now = f"[red]no:[/red] {status.problem}" if status.problem else "[green]yes[/green]"
         voice = status.voice
-        table.add_row(voice.name, voice.engine, rate, voice.license, usable, voice.description)
-    Console().print(table)
+        sounds = " · ".join(part for part in (voice.gender, voice.pitch) if part) or "?"
+        others = distinct(voice.name)
+        apart = "? (voices --compare)" if others is None else ", ".join(others) or "none"
+        table.add_row(voice.name, voice.engine, rate, sounds, voice.license, usable_now,
+                      "–" if status.problem else apart, voice.description)
+    out = Console()
+    # Piped, rich would wrap the eight columns at 80 characters; a file or grep reads long lines fine.
+    (out if out.is_terminal else Console(width=160)).print(table)
+    for first, second, distance in comparison.alike():
+        alike = f"[yellow]{first} and {second} sound alike[/yellow] (timbre distance {distance:.2f})"
+        console.print(alike, highlight=False)
 
 
 @app.command()
@@ -116,15 +244,27 @@ def say(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="WAV file to write (default: say-VOICE.wav).")
     ] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Also print the text after the lexicon and the phonemes spoken.")] = False,
 ) -> None:
-    """Audition a voice: speak TEXT into a WAV file."""
+    """Audition a voice: speak TEXT into a WAV file (pronounced as the lexicon files say)."""
+    from pipeline.synth.lexicon import load_lexicon
+    from pipeline.synth.render import explain as explain_text
     from pipeline.synth.render import say as speak_to_file
     from pipeline.synth.voices import get_voice
 
     if not text.strip():
         raise EssaycastError("nothing to say", hint='give some text: essaycast say "Hello there."')
+    profile, lexicon = get_voice(voice), load_lexicon()
+    if explain:
+        explanation = explain_text(profile, text, lexicon)
+        print(f"text: {explanation.text}")
+        for phonemes in explanation.phonemes or ("(this engine cannot show its phonemes)",):
+            print(f"phonemes: {phonemes}")
+        for warning in explanation.warnings:
+            _console().print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     dest = output or Path(f"say-{voice}.wav")
-    seconds = speak_to_file(get_voice(voice), text, dest)
+    seconds = speak_to_file(profile, text, dest, lexicon)
     _console().print(f"wrote {dest} ({seconds:.1f} s, voice {voice})")
 
 
@@ -229,9 +369,12 @@ def _produce(
     started = time.perf_counter()
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     console = _console()
+
+    def warn(message: str) -> None:
+        console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
     try:
         with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:
-            segments = render(script, workers=workers, on_progress=on_segment)
+            segments = render(script, workers=workers, on_progress=on_segment, on_warning=warn)
     except KeyboardInterrupt:
         raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
             from None
@@ -327,44 +470,48 @@ def render_command(
 def make_command(
     source: Annotated[Path, typer.Argument(
         help="The essay (.txt .md .html .epub .docx .pdf) or an edited script (.md, .json).")],
-    cast: Annotated[list[str] | None, typer.Option(
-        "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
+    cast: CastOption = None,
     site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
     title: Annotated[str | None, typer.Option("--title", help="Episode title.")] = None,
-    redraft: Annotated[bool, typer.Option(
-        "--redraft", help="Replace an edited draft script beside the essay with a fresh draft.")] = False,
+    redraft: Redraft = False,
     read_as: ReadAs = None,
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
 ) -> None:
-    """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it."""
+    """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it.
+
+    The script is kept where ``essaycast script`` writes it; one edited since it was drafted is used
+    as it is (--redraft replaces it).
+    """
     from pipeline.publish import publish
     from pipeline.publish.feed import EPISODES_DIR
     from pipeline.script import load
-    from pipeline.script.drafting import parse_cast_options
-    from pipeline.script.storage import is_script, save, script_from
+    from pipeline.script.storage import is_essay, keep_edits, save, script_from, script_path, stamped
     from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
     notes: list[str] = []
-    script = script_from(source, parse_cast_options(cast or []), title, read_as)
-    if is_script(source, read_as):
-        script_path = source
+    auto, voices = _cast_options(cast)
+    if not is_essay(source, read_as):
+        script_file, script = source, script_from(source, voices, title, read_as)
     else:
-        script_path = Path("script") / f"{source.stem}.md"  # the editable script, beside the essays
-        if script_path.exists() and not redraft and load(script_path) != script:
+        script_file = script_path(source)
+        if keep_edits(script_file, redraft):
             # The producer edited the draft: their edits win over a fresh draft.
-            script = load(script_path)
-            notes.append(f"script: {script_path} (edited; --redraft replaces it)")
+            script = load(script_file)
+            notes.append(f"script: {script_file} (edited since drafted, used as it is; "
+                         "--redraft replaces it)")
         else:
+            voices = _auto_cast(source, voices, read_as) if auto else voices
+            script = stamped(script_from(source, voices, title, read_as))
             # A cast that cannot speak fails before a draft is written: a draft left behind would
-            # count as "edited" next time and keep the bad cast even after --cast is corrected.
+            # otherwise be rendered with the bad cast next time.
             resolve_voices(script)
-            save(script, script_path)
-            notes.append(f"script: {script_path} (drafted)")
+            save(script, script_file)
+            notes.append(f"script: {script_file} (drafted)")
     out = site / EPISODES_DIR / f"{source.stem}.mp3"
-    episode, segments, seconds = _produce(script, script_path, out, workers, options)
+    episode, segments, seconds = _produce(script, script_file, out, workers, options)
     done = publish(episode, site)
     for warning in done.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -428,9 +575,24 @@ def serve_command(
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and a non-zero exit."""
+    """Console entry point: user errors (usage errors too) become one line on stderr and a non-zero exit."""
+    try:  # the click typer runs on: its own copy in newer typer releases
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    except ImportError:
+        from click.exceptions import NoArgsIsHelpError, UsageError
+
     try:
-        app()  # standalone mode: typer handles --help, usage errors and exit codes itself
+        # Not standalone: usage errors come here instead of becoming typer's boxed panel.
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a bare `essaycast`: typer has shown the help already
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "essaycast"
+        print(f"essaycast: error: {exc.format_message()} (see {command} --help)", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("essaycast: aborted", file=sys.stderr)
+        sys.exit(1)
     except EssaycastError as exc:
         print(f"essaycast: error: {exc}", file=sys.stderr)
         sys.exit(1)
@@ -440,6 +602,8 @@ def main() -> None:
         print(f"essaycast: internal error: {type(exc).__name__}: {exc} "
               "(set ESSAYCAST_DEBUG=1 for a traceback and please report it)", file=sys.stderr)
         sys.exit(70)
+    if isinstance(code, int) and code:  # --help and the like return their exit status
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.errors import EssaycastError
-from pipeline.script import attribution, sentences
+from pipeline.script import attribution, sentences, speech
 from pipeline.script.attribution import Characters, Piece
 from pipeline.script.model import NARRATOR, SPEAKER_RE, Cast, Pause, Script, Section, Segment
+from pipeline.script.names import speaker_id
 from pipeline.script.sources.document import Document, Kind
 from pipeline.script.sources.plain import read_text
-from pipeline.script.speech import for_speech
 
 CLAUSE_PAUSE_MS = 200
 """After part of a sentence too long to say in one go."""
@@ -97,17 +97,23 @@ def _words(text: str) -> int:
 
 
 def parse_cast_options(values: Iterable[str]) -> dict[str, str]:
-    """``--cast`` values (``NAME`` or ``NAME=PROFILE``) as speaker → profile; EssaycastError if malformed."""
+    """``--cast`` values (``NAME`` or ``NAME=PROFILE``) as speaker → profile; EssaycastError if malformed.
+
+    A name is written as people write it (``O'Dell``, ``anne-marie``, ``Zoë``, ``mr-howard``) and becomes a
+    safe speaker id (``odell``, ``anne-marie``, ``zoe``, ``howard``); words are joined with hyphens, not
+    spaces. The profile is a voice profile name (default: the speaker id).
+    """
     cast: dict[str, str] = {}
     for value in values:
         name, equals, profile = value.partition("=")
-        name, profile = name.strip().lower(), (profile if equals else name).strip().lower()
-        if not SPEAKER_RE.match(name) or not SPEAKER_RE.match(profile):
+        speaker = speaker_id(name) if name.strip() and not re.search(r"\s", name.strip()) else ""
+        profile = (profile if equals else speaker).strip().lower()
+        if not speaker or not SPEAKER_RE.match(profile):
             raise EssaycastError(f"bad --cast value {value!r}",
-                                 hint="write NAME or NAME=PROFILE in lowercase, e.g. samantha=amy")
-        if name in cast:
-            raise EssaycastError(f"--cast {name} is given twice")
-        cast[name] = profile
+                                 hint="write NAME or NAME=PROFILE, words joined by hyphens, e.g. o'dell=slt")
+        if speaker in cast:
+            raise EssaycastError(f"--cast {speaker} is given twice")
+        cast[speaker] = profile
     return cast
 
 
@@ -182,8 +188,8 @@ def _parts(document: Document) -> list[_Part]:
     return [part for part in parts if part.paragraphs]
 
 
-def _pieces(paragraph: str, characters: Characters) -> list[Piece]:
-    pieces = attribution.attribute(paragraph, characters)
+def _pieces(paragraph: str, pieces: list[Piece], characters: Characters) -> list[Piece]:
+    """A paragraph's pieces; a set-apart line nobody is quoted in may go to the only character."""
     if len(pieces) == 1 and pieces[0].speaker == NARRATOR and _one_sentence_line(paragraph):
         return [attribution.set_apart(paragraph, characters) or pieces[0]]
     return pieces
@@ -196,31 +202,34 @@ def _spoken(piece: Piece) -> list[_Spoken]:
     for sentence in sentences.split(piece.text, piece.keep_whole):
         parts = sentences.split_long(piece.text, sentence, MAX_SEGMENT_CHARS)
         for index, (start, end) in enumerate(parts):
-            text = for_speech(piece.text[start:end])
-            if not any(char.isalnum() for char in text):
+            said = speech.spoken(piece.text[start:end])
+            if not any(char.isalnum() for char in said.text):
                 continue
             here = []
             while next_note < len(notes) and notes[next_note][0] < end:
                 here.append(notes[next_note][1])
                 next_note += 1
             pause = CLAUSE_PAUSE_MS if index < len(parts) - 1 else SENTENCE_PAUSE_MS
-            spoken.append(_Spoken(piece.speaker, text, pause, _note(" ".join(here))))
+            note = "; ".join(filter(None, (" ".join(here), said.note)))  # who says it, then how
+            spoken.append(_Spoken(piece.speaker, said.text, pause, _note(note)))
     if spoken:
-        spoken[0].note = _note(f"{piece.note} {spoken[0].note}")
+        spoken[0].note = _note("; ".join(filter(None, (piece.note, spoken[0].note))))
         if not _SENTENCE_END.search(piece.text):
             spoken[-1].pause_ms = TURN_PAUSE_MS
     return spoken
 
 
-def _section(part: _Part, characters: Characters) -> Section | None:
+def _section(part: _Part, said: Iterator[list[Piece]], characters: Characters) -> Section | None:
+    """One part as a section; ``said`` gives each of its paragraphs' pieces, in order."""
     spoken: list[_Spoken] = []
     for index, paragraph in enumerate(part.paragraphs):
-        said = [segment for piece in _pieces(paragraph, characters) for segment in _spoken(piece)]
-        if said:
-            said[0].note = _note(f"{part.marks.get(index, '')} {said[0].note}")
+        pieces = _pieces(paragraph, next(said), characters)
+        segments = [segment for piece in pieces for segment in _spoken(piece)]
+        if segments:
+            segments[0].note = _note("; ".join(filter(None, (part.marks.get(index, ""), segments[0].note))))
             listed = {index, index + 1} <= part.items  # one list item with another after it
-            said[-1].pause_ms = ITEM_PAUSE_MS if listed else PARAGRAPH_PAUSE_MS
-            spoken += said
+            segments[-1].pause_ms = ITEM_PAUSE_MS if listed else PARAGRAPH_PAUSE_MS
+            spoken += segments
     if not spoken:
         return None
     spoken[-1].pause_ms = SECTION_PAUSE_MS
@@ -239,6 +248,17 @@ def _description(paragraph: str, limit: int = 250) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _essay(essay: str | Document) -> tuple[Document, list[_Part]]:
+    """The essay as a Document (plain text is read as such) and its parts."""
+    document = read_text(essay) if isinstance(essay, str) else essay
+    return document, _parts(document)
+
+
+def essay_paragraphs(essay: str | Document) -> list[str]:
+    """The cleaned paragraphs the draft speaks, in reading order (what attribution reads)."""
+    return [paragraph for part in _essay(essay)[1] for paragraph in part.paragraphs]
+
+
 def draft(
     essay: str | Document,
     cast: Mapping[str, str] | Iterable[str] = (),
@@ -254,9 +274,10 @@ def draft(
     """
     script_cast = _cast(cast)
     characters = Characters(script_cast.voices)
-    document = read_text(essay) if isinstance(essay, str) else essay
-    parts = _parts(document)
-    sections = [section for section in (_section(part, characters) for part in parts) if section]
+    document, parts = _essay(essay)
+    # attribution reads the whole essay in order: a pronoun or a turn may point into the paragraph before
+    said = iter(attribution.attribute_all([text for part in parts for text in part.paragraphs], characters))
+    sections = [section for section in (_section(part, said, characters) for part in parts) if section]
     if not sections:
         raise EssaycastError("nothing to draft: the text has no prose to speak")
     last = sections[-1]
