@@ -555,7 +555,8 @@ def test_make_renders_a_tiny_essay_of_each_format_into_a_site(tmp_path: Path) ->
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, (name, done.stderr)
         assert (tmp_path / "site" / "episodes" / f"{Path(name).stem}.mp3").stat().st_size > 1000
-    assert "example.com" not in (tmp_path / "script" / "tea-post.md").read_text("utf-8")
+    drafted = tmp_path / "tea-post.script.md"  # beside the essay; .script.md as the essay is a .md itself
+    assert "example.com" not in drafted.read_text("utf-8") and "the pot" in drafted.read_text("utf-8")
 
 
 def test_a_wrapped_line_that_starts_with_a_dash_or_initial_is_not_a_list_item() -> None:
