@@ -137,12 +137,13 @@ SPEECH_NOUNS = words(
 _MALE = (
     "man men gentleman boy guy fellow chap father dad son husband brother uncle nephew grandfather king "
     "prince lord sir monk priest spokesman fisherman waiter actor hero landlord widower bridegroom groom "
+    "councilman congressman duke baron emperor "
     "policeman salesman chairman businessman nobleman gent lad boyfriend"
 )
 _FEMALE = (
     "woman women lady girl mother mum mom daughter wife sister aunt niece grandmother queen princess nun "
     "spokeswoman waitress actress heroine landlady widow bride maid policewoman saleswoman chairwoman "
-    "businesswoman girlfriend madam"
+    "businesswoman girlfriend madam councilwoman congresswoman duchess baroness empress"
 )
 _PEOPLE = (
     "person child kid baby friend stranger bishop professor teacher student boss secretary peddler pedlar "
@@ -152,7 +153,16 @@ _PEOPLE = (
     "doctor spokesperson chairperson figure cousin partner colleague manager worker employee buyer seller "
     "merchant trader servant master mistress stranger traveller traveler pilgrim youth elder teen teenager "
     "scientist expert economist engineer banker executive founder chief chef artist singer dancer pupil "
-    "interviewer interviewee narrator protagonist character hostess",
+    "interviewer interviewee narrator protagonist character hostess resident source aide insider "
+    "commentator fan viewer reader witness passenger patient voter candidate lawmaker legislator councillor "
+    "councilor member leader representative activist protester organizer organiser volunteer campaigner "
+    "researcher historian biographer journalist editor producer star coach player athlete skipper "
+    "pilot agent investigator prosecutor defendant plaintiff victim suspect survivor consultant strategist "
+    "adviser advisor counselor counsellor therapist physician surgeon parent grandparent relative spouse "
+    "sibling twin toddler veteran sergeant lieutenant colonel admiral monarch emperor knight squire "
+    "cashier barber baker butcher grocer supervisor tenant homeowner shopper client tourist passerby "
+    "bystander onlooker reviewer novelist playwright composer musician painter photographer filmmaker "
+    "governor chancellor official",
 )
 PERSON_NOUNS: dict[str, str] = {
     **{word: "" for word in " ".join(_PEOPLE).split()},
