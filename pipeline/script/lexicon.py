@@ -80,9 +80,8 @@ SPEECH_VERBS = _forms(_SPEECH)
 """Every form of every speech verb (``say says said saying``)."""
 MANNER_VERBS = _forms(_MANNER)
 """Every form of the verbs that introduce a quote only right beside it."""
-SPEECH_PHRASES = tuple(sorted(_PHRASES, key=len, reverse=True))
-"""Several-word speech verbs, longest first."""
-_PHRASE_RE = re.compile(r"\b(?:" + "|".join(p.replace(" ", r"\s+") for p in SPEECH_PHRASES) + r")\b", re.I)
+_LONGEST_FIRST = sorted(_PHRASES, key=len, reverse=True)
+_PHRASE_RE = re.compile(r"\b(?:" + "|".join(p.replace(" ", r"\s+") for p in _LONGEST_FIRST) + r")\b", re.I)
 
 
 def _deletions(word: str) -> set[str]:
@@ -182,19 +181,15 @@ TITLES: dict[str, str] = {
     "mother": "female", "sister": "female", "mx": "", "dr": "", "doctor": "", "prof": "", "professor": "",
     "rev": "", "reverend": "", "st": "", "saint": "", "capt": "", "captain": "",
 }
-"""Titles before a name, with the gender they say; they are never part of a speaker id."""
+"""Titles before a name, with the gender they say (names.ID_TITLES says which are left out of ids)."""
 
 PRONOUNS: dict[str, str] = {"he": "male", "she": "female", "him": "male", "her": "female"}
 """Third-person pronouns with their gender."""
 FIRST_PERSON = frozenset(["i", "me", "we", "us"])
 """The essayist speaking: their lines are the narrator's."""
-OTHER_SUBJECTS = words("you they them one someone somebody anyone everyone people")
-"""Subjects that name nobody in particular: speech by them is hypothetical or general."""
 
 POSSESSIVES = frozenset(["his", "her", "their", "its", "my", "our", "your"])
 """Determiners that own a noun (``his lawyer``, ``her answer``)."""
-DETERMINERS = frozenset(["the", "a", "an", "this", "that", "one", *POSSESSIVES])
-"""Words that open a noun phrase."""
 
 PREPOSITIONS = words(
     "to at with for of from about by into onto toward towards like than as against upon among between "
