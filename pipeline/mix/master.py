@@ -49,7 +49,7 @@ from pipeline.errors import EssaycastError
 from pipeline.files import atomic_path, check_writable, file_identity, scratch_dir
 from pipeline.mix import sidecars
 from pipeline.mix.episode import Chapter, Cue, Episode
-from pipeline.mix.levels import balance
+from pipeline.mix.levels import balance, modelled, streamed
 
 if TYPE_CHECKING:
     import numpy as np
@@ -528,8 +528,11 @@ def _master_part(
         _write_audio(partial(mix, unity), timeline, mp3, master_path, options, 0.0, options.ceiling_dbtp,
                      encoder_gain, report)
         return MasteredPart(mp3, timeline.frames, timeline.spans, measure_file(mp3))
-    levels = balance(mix, timeline, options.target_lufs, options.ceiling_dbtp - FIRST_MARGIN_DB,
-                     partial(report, "mixing"))
+    ceiling = options.ceiling_dbtp - FIRST_MARGIN_DB
+    # With a music bed under the voices the mix itself is listened to; voices alone are modelled from
+    # their statistics, taken at assembly (the MP3 is measured after encoding either way).
+    listen = streamed(mix, timeline, ceiling) if episode.inputs.bed else modelled(timeline, ceiling)
+    levels = balance(listen, timeline, options.target_lufs, partial(report, "mixing"))
     measured = _encode(partial(mix, levels.groups), timeline, mp3, master_path, options, report, levels,
                        encoder_gain)
     return MasteredPart(mp3, timeline.frames, timeline.spans, measured)
