@@ -88,7 +88,7 @@ LOUDNESS_AIM_LU = 0.5
 """Encode again when the MP3's loudness is further than this from the target."""
 ATTEMPTS = 4
 """Encodings tried before settling for the last one."""
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 """Bumped whenever mastering changes what it makes of the same inputs, so older MP3s are redone."""
 PHASES: tuple[str, ...] = ("assembling", "mixing", "mastering", "verifying")
 """Progress phases, in order (all reported done at once when the MP3 is up to date)."""
