@@ -3,9 +3,14 @@
     python bench/phases.py OUT.json make essay.txt --cast samantha --site site
 
 Calls the same entry point as the ``essaycast`` script (`pipeline.cli.main`), after wrapping the
-stage functions below so each call adds its wall time to a phase; the totals (seconds and calls per
-phase) are written to OUT.json when the command exits. The wrappers cost microseconds per call.
-Phases nest: "mastering" contains the four after it.
+stage functions below so each call adds its wall time and CPU time to a phase; the totals (seconds,
+CPU-seconds and calls per phase, and the CPU time of this process as a whole, under "process") are
+written to OUT.json when the command exits. The wrappers cost microseconds per call.
+Phases nest: "mastering" contains the ones after it, but parts whose segments are all in are
+mastered while synthesis still runs (`EarlyParts`), so their phases fall inside "synthesis". A
+stage's CPU time is the whole process's during it (every thread; synthesis workers are other
+processes and not in it); a phase inside mastering runs on one thread per part and counts that
+thread's CPU time only, so the MP3 encoder, which runs on a thread of its own, is a phase of its own.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import functools
 import importlib
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +33,7 @@ PHASES: dict[str, tuple[str, str]] = {
     "assembling": ("pipeline.mix.assemble", "assemble"),
     "balancing": ("pipeline.mix.master", "balance"),
     "encoding": ("pipeline.mix.master", "_write_audio"),
+    "MP3 encoder (LAME)": ("pipeline.mix.master", "_write_block"),
     "verifying": ("pipeline.mix.loudness", "measure_file"),
     "laying out": ("pipeline.mix.master", "_lay_out"),
     "tags, sidecars": ("pipeline.mix.master", "_write_outputs"),
@@ -37,31 +44,50 @@ helpers look theirs up as module globals, so replacing the module attributes is 
 inside mastering name internals of the mix stage: a phase whose function is gone is left out."""
 
 
-def _timed(function: Callable[..., Any], totals: dict[str, float], calls: dict[str, int], phase: str):
-    @functools.wraps(function)
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            totals[phase] = totals.get(phase, 0.0) + time.perf_counter() - start
-            calls[phase] = calls.get(phase, 0) + 1
+STAGES = ("drafting", "synthesis", "mastering", "publishing")
+"""Phases timed with the process's CPU clock; the others, run on worker threads, with their thread's."""
 
-    return timed
+
+class _Totals:
+    """Wall seconds, CPU seconds and calls per phase, added to from any thread."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def timed(self, function: Callable[..., Any], phase: str) -> Callable[..., Any]:
+        clock = time.process_time if phase in STAGES else time.thread_time
+
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start, cpu = time.perf_counter(), clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.wall[phase] = self.wall.get(phase, 0.0) + time.perf_counter() - start
+                    self.cpu[phase] = self.cpu.get(phase, 0.0) + clock() - cpu
+                    self.calls[phase] = self.calls.get(phase, 0) + 1
+
+        return timed
 
 
 def instrument(out: Path) -> None:
     """Wrap every phase's function; write the totals to ``out`` at exit."""
-    totals: dict[str, float] = {}
-    calls: dict[str, int] = {}
+    totals = _Totals()
     for phase, (module_name, name) in PHASES.items():
         module = importlib.import_module(module_name)
         function = getattr(module, name, None)
         if function is not None:
-            setattr(module, name, _timed(function, totals, calls, phase))
+            setattr(module, name, totals.timed(function, phase))
 
     def write() -> None:
-        phases = {p: {"seconds": round(totals[p], 3), "calls": calls[p]} for p in PHASES if p in totals}
+        phases: dict[str, dict[str, float]] = {
+            p: {"seconds": round(totals.wall[p], 3), "cpu": round(totals.cpu[p], 3), "calls": totals.calls[p]}
+            for p in PHASES if p in totals.wall}
+        phases["process"] = {"seconds": 0.0, "cpu": round(time.process_time(), 3), "calls": 1}
         out.write_text(json.dumps(phases))
 
     atexit.register(write)

@@ -212,7 +212,7 @@ def _produce(
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from pipeline.mix.master import master, preflight
+    from pipeline.mix.master import EarlyParts, master, preflight
     from pipeline.synth.progress import render_progress
     from pipeline.synth.render import render
 
@@ -220,8 +220,16 @@ def _produce(
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     console = _console()
     try:
-        with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:
-            segments = render(script, workers=workers, on_progress=on_segment)
+        # Parts whose segments are all in are mastered while the others are still being synthesized.
+        with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment, \
+                EarlyParts(script, options, base_dir=source.parent) as early:
+
+            def on_progress(segment: RenderedSegment, done: int, total: int) -> None:
+                early.segment_done(segment)
+                if on_segment is not None:
+                    on_segment(segment, done, total)
+
+            segments = render(script, workers=workers, on_progress=on_progress)
     except KeyboardInterrupt:
         raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
             from None

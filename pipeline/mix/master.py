@@ -37,6 +37,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -306,20 +307,100 @@ def _resolve_inputs(script: Script, options: MixOptions, base_dir: Path) -> _Inp
     )
 
 
-def _pieces(script: Script, segments: Sequence[RenderedSegment], inputs: _Inputs) -> list[Piece]:
+def _pieces(
+    script: Script, segments: Sequence[RenderedSegment | None], inputs: _Inputs
+) -> list[Piece]:
+    """The episode's pieces in order; a segment not rendered yet (None) gives a piece without audio,
+    which still says where the parts break (`EarlyParts`)."""
     from pipeline.mix.assemble import INTRO, OUTRO, Piece, read_mono
 
     def rendered(seg: RenderedSegment) -> tuple[np.ndarray, int]:
         return seg.read(), seg.sample_rate
 
-    pauses = [segment.pause_after.ms for _, _, _, segment in script.segments()]
-    pieces = [Piece(partial(rendered, seg), Path(seg.audio), seg.speaker, pause, seg.section, seg.index)
-              for seg, pause in zip(segments, pauses, strict=True)]
+    def piece(seg: RenderedSegment | None, section: int, index: int, speaker: str, pause: int) -> Piece:
+        if seg is None:
+            return Piece(_not_rendered, Path(), speaker, pause, section, index)
+        return Piece(partial(rendered, seg), Path(seg.audio), seg.speaker, pause, seg.section, seg.index)
+
+    pieces = [piece(seg, si, gi, segment.speaker, segment.pause_after.ms)
+              for seg, (si, gi, _, segment) in zip(segments, script.segments(), strict=True)]
     if inputs.intro:
         pieces.insert(0, Piece(partial(read_mono, inputs.intro, "intro"), inputs.intro, INTRO))
     if inputs.outro:
         pieces.append(Piece(partial(read_mono, inputs.outro, "outro"), inputs.outro, OUTRO))
     return pieces
+
+
+def _not_rendered() -> tuple[np.ndarray, int]:
+    raise AssertionError("a segment not rendered yet was assembled")
+
+
+class EarlyParts:
+    """Parts mastered while synthesis is still running, into the part cache, where ``master`` then
+    finds them: what is left after synthesis is the parts whose segments came last.
+
+    Synthesis keeps both cores busy most of the time, not all of it (a worker waits for its next
+    segment; the last segments finish one at a time), and mastering is light: one thread here
+    masters a part as soon as all its segments are in. Only parts with a segment synthesized in this
+    run are mastered early (one made only of cached segments is most likely in the part cache, or
+    its episode up to date). Use as a context manager around ``render`` with ``segment_done`` as its
+    progress callback; leaving the block waits for the part in hand (or, on an error, drops the rest).
+    An episode mastered in one piece (music bed, lossless master) has nothing to master early.
+    """
+
+    def __init__(self, script: Script, options: MixOptions | None = None, *, base_dir: Path) -> None:
+        from pipeline.mix.parts import PartCache, split
+
+        self._options = options or MixOptions()
+        inputs = _resolve_inputs(script, self._options, Path(base_dir))
+        self._episode = _Episode(script, self._options, inputs, None)
+        self._order = {(si, gi): n for n, (si, gi, _, _) in enumerate(script.segments())}
+        self._segments: list[RenderedSegment | None] = [None] * len(self._order)
+        whole = inputs.bed is not None or bool(self._options.master_format)
+        template = _pieces(script, self._segments, inputs)
+        self._waiting = [] if whole else [{(p.section, p.index) for p in part if p.is_speech}
+                                          for part in split(template)]
+        self._started: set[int] = set()
+        self._cache = PartCache.default()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="early-part")
+        self._futures: list[Future[None]] = []
+        self._encoder_gain: float | None = None
+
+    def __enter__(self) -> EarlyParts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+    def segment_done(self, segment: RenderedSegment, done: int = 0, total: int = 0) -> None:
+        """Note a rendered segment; start mastering every part it completes (``render``'s ``on_progress``)."""
+        with self._lock:
+            self._segments[self._order[(segment.section, segment.index)]] = segment
+            for number, keys in enumerate(self._waiting):
+                if number in self._started or (segment.section, segment.index) not in keys:
+                    continue
+                ready = [self._segments[self._order[key]] for key in keys]
+                if all(ready) and not all(seg.cached for seg in ready if seg):
+                    self._started.add(number)
+                    self._futures.append(self._pool.submit(self._master, number))
+
+    def _master(self, number: int) -> None:
+        """Master part ``number`` into the part cache; a failure is left for ``master`` to meet again."""
+        from pipeline.mix.parts import part_key, split
+
+        with self._lock:
+            part = split(_pieces(self._episode.script, self._segments, self._episode.inputs))[number]
+        settings = {name: getattr(self._options, name) for name in PART_OPTIONS}
+        key = part_key(part, settings)
+        if self._cache.get(key) is not None:
+            return
+        with contextlib.suppress(Exception), tempfile.TemporaryDirectory(prefix="essaycast-part-") as work:
+            if self._encoder_gain is None:
+                self._encoder_gain = _encoder_gain(Path(work) / "probe.mp3", self._options)
+            made = _master_part(self._episode, part, Path(work) / "part", self._encoder_gain,
+                                lambda phase, done, total: None)
+            self._cache.put(key, made)
 
 
 def _bed(script: Script, inputs: _Inputs, timeline: Timeline, options: MixOptions) -> Bed | None:
