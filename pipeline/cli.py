@@ -222,7 +222,7 @@ def _produce(
     try:
         # Parts whose segments are all in are mastered while the others are still being synthesized.
         with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment, \
-                EarlyParts(script, options, base_dir=source.parent) as early:
+                EarlyParts(script, out, options, base_dir=source.parent) as early:
 
             def on_progress(segment: RenderedSegment, done: int, total: int) -> None:
                 early.segment_done(segment)

@@ -470,7 +470,9 @@ def test_parts_mastered_early_are_the_parts_master_makes(tmp_path: Path,
     real = master_module._master_part
     monkeypatch.setattr(master_module, "_master_part",
                         lambda *args: mastered.append(len(args[1])) or real(*args))
-    with master_module.EarlyParts(script, MixOptions(date="2024-05-01"), base_dir=tmp_path) as early:
+    early_parts = master_module.EarlyParts(script, tmp_path / "out" / "ep.mp3", MixOptions(date="2024-05-01"),
+                                           base_dir=tmp_path)
+    with early_parts as early:
         for count, segment in enumerate(rendered[:-1], 1):  # the last segment is still being synthesized
             early.segment_done(segment, count, len(rendered))
     assert len(mastered) == 2 and len(_stored_parts(tmp_path / "store")) == 2

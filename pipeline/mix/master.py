@@ -37,7 +37,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -345,12 +344,20 @@ class EarlyParts:
     run are mastered early (one made only of cached segments is most likely in the part cache, or
     its episode up to date). Use as a context manager around ``render`` with ``segment_done`` as its
     progress callback; leaving the block waits for the part in hand (or, on an error, drops the rest).
-    An episode mastered in one piece (music bed, lossless master) has nothing to master early.
+    Parts are mastered in a work folder beside ``out``, as ``master`` masters them (a killed run
+    leaves it to be swept). An episode mastered in one piece (music bed, lossless master) has
+    nothing to master early.
     """
 
-    def __init__(self, script: Script, options: MixOptions | None = None, *, base_dir: Path) -> None:
+    def __init__(
+        self, script: Script, out: Path, options: MixOptions | None = None, *, base_dir: Path
+    ) -> None:
         from pipeline.mix.parts import PartCache, split
 
+        self._out = _check_output(out)
+        self._work: tuple[Path, float] | None = None
+        """The work folder and the encoder's level change (`_encoder_gain`), once a part is mastered."""
+        self._files = contextlib.ExitStack()
         self._options = options or MixOptions()
         inputs = _resolve_inputs(script, self._options, Path(base_dir))
         self._episode = _Episode(script, self._options, inputs, None)
@@ -365,13 +372,13 @@ class EarlyParts:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="early-part")
         self._futures: list[Future[None]] = []
-        self._encoder_gain: float | None = None
 
     def __enter__(self) -> EarlyParts:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        self._files.close()
 
     def segment_done(self, segment: RenderedSegment, done: int = 0, total: int = 0) -> None:
         """Note a rendered segment; start mastering every part it completes (``render``'s ``on_progress``)."""
@@ -395,10 +402,13 @@ class EarlyParts:
         key = part_key(part, settings)
         if self._cache.get(key) is not None:
             return
-        with contextlib.suppress(Exception), tempfile.TemporaryDirectory(prefix="essaycast-part-") as work:
-            if self._encoder_gain is None:
-                self._encoder_gain = _encoder_gain(Path(work) / "probe.mp3", self._options)
-            made = _master_part(self._episode, part, Path(work) / "part", self._encoder_gain,
+        with contextlib.suppress(Exception):
+            if self._work is None:
+                self._out.parent.mkdir(parents=True, exist_ok=True)
+                work = self._files.enter_context(scratch_dir(self._out, "mix"))
+                self._work = work, _encoder_gain(work / "probe.mp3", self._options)
+            work, encoder_gain = self._work
+            made = _master_part(self._episode, part, work / f"early{number}", encoder_gain,
                                 lambda phase, done, total: None)
             self._cache.put(key, made)
 
