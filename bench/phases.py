@@ -22,7 +22,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ STAGES = ("drafting", "synthesis", "mastering", "publishing")
 """Phases timed with the process's CPU clock; the others, run on worker threads, with their thread's."""
 
 
-class _Totals:
+class Totals:
     """Wall seconds, CPU seconds and calls per phase, added to from any thread."""
 
     def __init__(self) -> None:
@@ -56,6 +56,13 @@ class _Totals:
         self.cpu: dict[str, float] = {}
         self.calls: dict[str, int] = {}
         self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Start counting again."""
+        with self.lock:
+            self.wall.clear()
+            self.cpu.clear()
+            self.calls.clear()
 
     def timed(self, function: Callable[..., Any], phase: str) -> Callable[..., Any]:
         clock = time.process_time if phase in STAGES else time.thread_time
@@ -74,14 +81,20 @@ class _Totals:
         return timed
 
 
-def instrument(out: Path) -> None:
-    """Wrap every phase's function; write the totals to ``out`` at exit."""
-    totals = _Totals()
-    for phase, (module_name, name) in PHASES.items():
+def wrap_all(totals: Totals, phases: Iterable[str] = PHASES) -> None:
+    """Wrap the functions of ``phases`` (all by default) so that their calls add to ``totals``."""
+    for phase in phases:
+        module_name, name = PHASES[phase]
         module = importlib.import_module(module_name)
         function = getattr(module, name, None)
         if function is not None:
             setattr(module, name, totals.timed(function, phase))
+
+
+def instrument(out: Path) -> None:
+    """Wrap every phase's function; write the totals to ``out`` at exit."""
+    totals = Totals()
+    wrap_all(totals)
 
     def write() -> None:
         phases: dict[str, dict[str, float]] = {

@@ -6,10 +6,11 @@
 2. cut the episode into parts at its section breaks (``parts``) and take every part already
    mastered from the part cache; the others are mastered side by side, each in five steps:
    a. assemble its intro, segments, pauses and outro into a temporary float file (``assemble``),
-      measuring each speaker's loudness on the way;
-   b. level the speakers: mix them with the ducked music bed through the limiter, streaming, and
-      gain each speaker until it is heard at the target (``levels.balance``), so all are within
-      ±1.5 LU of each other whatever their peaks;
+      taking each piece's loudness statistics on the way (``stats``);
+   b. level the speakers: gain each speaker until it is heard at the target after the limiter
+      (``levels.balance``), so all are within ±1.5 LU of each other whatever their peaks; the
+      limited loudness is arithmetic on the statistics (``levels.modelled``), or, under a music
+      bed, measured on the mix streamed through the limiter (``levels.streamed``);
    c. gain the whole part once to the target, limit true peaks with a look-ahead limiter and
       encode the MP3 (and the lossless master) with libsndfile;
    d. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
@@ -19,7 +20,8 @@
 
 Every part is levelled to the target on its own, so each section of a long episode is as loud as
 the next, and changing one section (a voice swapped, a sentence rewritten) re-masters that part
-alone. An episode with a music bed or a lossless master is one part.
+alone. An episode with a music bed or a lossless master is one part. ``EarlyParts`` masters parts
+into the part cache while synthesis is still running, as soon as their segments are in.
 
 An MP3 that is already up to date is not mastered again: its tag holds a ``fingerprint`` of
 everything that shapes the output, and when that matches and every file the run would write is
