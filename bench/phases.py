@@ -7,10 +7,11 @@ stage functions below so each call adds its wall time and CPU time to a phase; t
 CPU-seconds and calls per phase, and the CPU time of this process as a whole, under "process") are
 written to OUT.json when the command exits. The wrappers cost microseconds per call.
 Phases nest: "mastering" contains the ones after it, but parts whose segments are all in are
-mastered while synthesis still runs (`EarlyParts`), so their phases fall inside "synthesis". A
-stage's CPU time is the whole process's during it (every thread; synthesis workers are other
-processes and not in it); a phase inside mastering runs on one thread per part and counts that
-thread's CPU time only, so the MP3 encoder, which runs on a thread of its own, is a phase of its own.
+mastered while synthesis still runs (`EarlyParts`), so their phases fall inside "synthesis". Every
+phase's CPU time is that of the thread it ran on (synthesis workers are other processes and not in
+it): the stages run on the main thread, a part's phases on the part's thread, and the MP3 encoder on
+a thread of its own, so it is a phase of its own. The process's CPU time less the stages' and the
+parts' (`THREADED`) is start-up and everything else on the main thread.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ inside mastering name internals of the mix stage: a phase whose function is gone
 
 
 STAGES = ("drafting", "synthesis", "mastering", "publishing")
-"""Phases timed with the process's CPU clock; the others, run on worker threads, with their thread's."""
+"""The stages, on the main thread; the other phases nest in them."""
+THREADED = ("assembling", "balancing", "encoding", "MP3 encoder (LAME)", "verifying")
+"""The phases that run on threads of their own (one per part, and the encoder's): their CPU time is
+not in the main thread's stages."""
 
 
 class Totals:
@@ -65,7 +69,7 @@ class Totals:
             self.calls.clear()
 
     def timed(self, function: Callable[..., Any], phase: str) -> Callable[..., Any]:
-        clock = time.process_time if phase in STAGES else time.thread_time
+        clock = time.thread_time
 
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:

@@ -34,6 +34,7 @@ from typing import Any
 from history import Figure, Target, record, table
 from long_script import repeated
 from measure import CommandFailed, Machine, Run, run
+from phases import THREADED
 from synth_throughput import SEED
 
 REPO = Path(__file__).resolve().parents[1]
@@ -412,7 +413,7 @@ def phase_table(columns: dict[str, list[Measured]], clock: str = "seconds") -> s
                       + " | ".join(cell(columns[n], p) for n in names) + " |" for p in inner]
     if clock == "cpu":
         lines.append(remainder("start-up, cache look-ups, rest (this process)",
-                               lambda m: m.cpu.get("process", 0.0), STAGES))
+                               lambda m: m.cpu.get("process", 0.0), (*STAGES, *THREADED)))
         lines.append(remainder("synthesis worker processes",
                                lambda m: m.run.cpu_s - m.cpu.get("process", 0.0), ()))
         totals = [median([m.run.cpu_s for m in runs]) for runs in columns.values()]
@@ -484,9 +485,10 @@ mastering's wall time.
 ### Where the CPU time goes
 
 {cpu}
-A stage's CPU time is its process's, every thread (synthesis itself runs in the worker processes,
-counted in their row); a phase inside mastering is its own thread's, summed over the parts (the MP3
-encoder runs on a thread of its own, inside "encoding"'s wall time but not its CPU time).
+Each phase's CPU time is its own thread's: the stages the CLI's main thread (synthesis itself runs in
+the worker processes, counted in their row), a part's phases the part's thread, summed over the parts
+(parts mastered during synthesis included), the MP3 encoder its own thread (inside "encoding"'s wall
+time but not its CPU time).
 
 ### Listening quality
 
