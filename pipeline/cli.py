@@ -362,7 +362,7 @@ def _produce(
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from pipeline.mix.master import master, preflight
+    from pipeline.mix.master import EarlyParts, master, preflight
     from pipeline.synth.progress import render_progress
     from pipeline.synth.render import render
 
@@ -373,8 +373,16 @@ def _produce(
     def warn(message: str) -> None:
         console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
     try:
-        with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:
-            segments = render(script, workers=workers, on_progress=on_segment, on_warning=warn)
+        # Parts whose segments are all in are mastered while the others are still being synthesized.
+        with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment, \
+                EarlyParts(script, out, options, base_dir=source.parent) as early:
+
+            def on_progress(segment: RenderedSegment, done: int, total: int) -> None:
+                early.segment_done(segment)
+                if on_segment is not None:
+                    on_segment(segment, done, total)
+
+            segments = render(script, workers=workers, on_progress=on_progress, on_warning=warn)
     except KeyboardInterrupt:
         raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
             from None

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 CUT_PAUSE_MS = 200
 """A section break at least this long may separate two parts: the MPEG frames on both sides of the
 join then hold nothing but silence, so the decoder's overlap across it adds nothing audible."""
-PART_FORMAT = 1
+PART_FORMAT = 2
 """Version of how a part is mastered and stored; part of every key."""
 
 

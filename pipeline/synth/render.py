@@ -176,7 +176,11 @@ def render(
 
     for key, entry in found.items():
         finish(key, entry, True)
-    ordered = sorted(jobs.values(), key=lambda job: job.cost, reverse=True)
+    # Sections in script order, so that a finished section can be mastered while later ones are being
+    # synthesized (the CLI's early parts); within a section the longest segments first, so that the
+    # last to finish is a short one.
+    first_section = {key: si for si, _, _, _, key in reversed(plan)}
+    ordered = sorted(jobs.values(), key=lambda job: (first_section[job.key], -job.cost))
     for key, entry in synthesize_jobs(ordered, cache, workers):
         finish(key, entry, False)
     return [segment for segment in results if segment is not None]
