@@ -6,8 +6,10 @@ module level, so `essaycast --help` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +20,8 @@ from pipeline.errors import EssaycastError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from pipeline.batch.catalogue import BatchReport
+    from pipeline.batch.catalogue import Progress as CatalogueProgress
     from pipeline.mix.episode import Episode
     from pipeline.mix.master import MixOptions
     from pipeline.script.model import Script
@@ -327,30 +331,15 @@ def make_command(
     bitrate: Bitrate = 96,
 ) -> None:
     """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it."""
+    from pipeline.batch.prepare import prepare
     from pipeline.publish import publish
     from pipeline.publish.feed import EPISODES_DIR
-    from pipeline.script import load
     from pipeline.script.drafting import parse_cast_options
-    from pipeline.script.storage import SCRIPT_SUFFIXES, save, script_from
-    from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
-    notes: list[str] = []
-    script = script_from(source, parse_cast_options(cast or []), title)
-    if source.suffix.lower() in SCRIPT_SUFFIXES:
-        script_path = source
-    else:
-        script_path = Path("script") / f"{source.stem}.md"  # the editable script, beside the essays
-        if script_path.exists() and not redraft and load(script_path) != script:
-            # The producer edited the draft: their edits win over a fresh draft.
-            script = load(script_path)
-            notes.append(f"script: {script_path} (edited; --redraft replaces it)")
-        else:
-            # A cast that cannot speak fails before a draft is written: a draft left behind would
-            # count as "edited" next time and keep the bad cast even after --cast is corrected.
-            resolve_voices(script)
-            save(script, script_path)
-            notes.append(f"script: {script_path} (drafted)")
+    prepared = prepare(source, parse_cast_options(cast or []), title, redraft=redraft)
+    script, script_path = prepared.script, prepared.path
+    notes = [prepared.note] if prepared.note else []
     out = site / EPISODES_DIR / f"{source.stem}.mp3"
     episode, segments, seconds = _produce(script, script_path, out, workers, options)
     done = publish(episode, site)
@@ -360,6 +349,112 @@ def make_command(
     if done.settings_created:
         notes.append(f"settings: {site / 'podcast.toml'} (defaults: set base_url before hosting)")
     _summarise(episode, segments, seconds, notes)
+
+
+SOME_FAILED = 3
+"""Exit code of ``batch`` when some essays failed and the others were published (1: the whole run
+failed before any essay was published, as for every command)."""
+
+
+@app.command("batch")
+def batch_command(
+    sources: Annotated[list[Path], typer.Argument(
+        help="Essays or edited scripts, files or folders (a folder gives its essays, see --glob).")],
+    site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
+    glob: Annotated[str | None, typer.Option(
+        "--glob", help="Files a folder gives: '*.txt', '**/*.md' (default: every essay or script).")] = None,
+    order: Annotated[str, typer.Option(
+        "--order", help="Episode order: name, mtime (oldest first), date (front matter's).")] = "name",
+    cast: Annotated[list[str] | None, typer.Option(
+        "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
+    voice: Annotated[list[str] | None, typer.Option(
+        "--voice", help="Swap a voice in every episode: SPEAKER=PROFILE; repeatable.")] = None,
+    section: Annotated[list[str] | None, typer.Option(
+        "--section", help="Swap a voice in section N of every episode: N:SPEAKER=PROFILE.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a JSON report of the run.")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Synthesize on Dask: local:N (N local worker processes) or tcp://HOST:PORT "
+                          "(a running `dask scheduler`; pip install 'essaycast[cluster]').")] = None,
+    workers: Workers = None,
+    target: Target = -16.0,
+    bitrate: Bitrate = 96,
+) -> None:
+    """Make a whole catalogue into one podcast: every essay drafted (or its edited script reused),
+    rendered, mastered and published into one site, in a stable order.
+
+    Identical lines are synthesized once and the longest go first across all essays. An essay that
+    fails is reported with its error and the others are still published; the exit code is then 3.
+    Running again resumes from the caches and leaves up-to-date episodes alone.
+    """
+    from pipeline.batch.catalogue import BatchOptions, make_catalogue
+    from pipeline.batch.sources import collect, ordered
+    from pipeline.files import write_text
+    from pipeline.script.drafting import parse_cast_options
+    from pipeline.synth.render import LocalPool
+
+    swaps, sections = _parse_voice_swaps(voice or [], section or [])
+    options = BatchOptions(cast=parse_cast_options(cast or []), voices=swaps, sections=sections,
+                           mix=_mix_options(target, bitrate, None, None))
+    essays = ordered(collect(sources, glob), order)
+    with contextlib.ExitStack() as stack:
+        executor = LocalPool(workers)
+        if cluster:
+            from pipeline.synth.cluster import dask_executor
+
+            executor = stack.enter_context(dask_executor(cluster))
+        with _batch_progress(len(essays)) as on_progress:
+            try:
+                done = make_catalogue(essays, site, options, executor=executor, on_progress=on_progress)
+            except KeyboardInterrupt:
+                raise EssaycastError("interrupted", hint="finished work is cached; run again to resume") \
+                    from None
+    if report is not None:
+        write_text(report, done.to_json())
+    _batch_summary(done)
+    for essay in done.failed:
+        where = "" if essay.source in essay.error else f"{essay.source}: "
+        print(f"essaycast: error: {where}{essay.error}", file=sys.stderr)
+    if done.failed:
+        raise typer.Exit(SOME_FAILED)
+
+
+@contextlib.contextmanager
+def _batch_progress(essays: int) -> Iterator[CatalogueProgress]:
+    """One display for the whole run: essays finished and segments rendered, with the time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = _console()
+    columns = (TextColumn("[bold]{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        tasks = {"essays": bar.add_task("Essays", total=essays),
+                 "segments": bar.add_task("Segments", total=None)}
+
+        def on_progress(what: str, done: int, total: int) -> None:
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield on_progress
+
+
+def _batch_summary(done: BatchReport) -> None:
+    """Per essay: episode, duration, segments synthesized and cached, loudness, status."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.batch.catalogue import FAILED
+
+    table = Table("#", "episode", "duration", "synthesized", "cached", "loudness", "status",
+                  title=f"{len(done.essays)} essays into {done.site} in {done.seconds:.1f} s "
+                        f"({done.jobs} distinct segments synthesized)")
+    for essay in done.essays:
+        minutes, secs = divmod(essay.duration_s, 60)
+        failed = essay.status == FAILED
+        table.add_row(str(essay.number or ""), essay.title or Path(essay.source).name,
+                      "" if failed else f"{int(minutes)}:{secs:04.1f}",
+                      "" if failed else str(essay.synthesized), "" if failed else str(essay.cached),
+                      "" if essay.loudness_lufs is None else f"{essay.loudness_lufs:.1f} LUFS",
+                      f"[red]failed[/red]: {essay.error}" if failed else essay.status)
+    Console().print(table)
 
 
 # --- publish stage ----------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 An episode without a music bed is cut into parts at section breaks long enough to hide a join
 (`CUT_PAUSE_MS`). Each part is levelled, limited, encoded and verified on its own (``master`` does
 that) and stored in the part cache under a key naming everything that shapes it: its pieces' audio
-files, speakers and pauses, and the loudness, ceiling, bitrate, rate and fades. The episode's MP3
-is the parts' MPEG frames joined behind one Info frame (``mpeg.join``), so changing one section
+(by content), speakers and pauses, and the loudness, ceiling, bitrate, rate and fades. The episode's
+MP3 is the parts' MPEG frames joined behind one Info frame (``mpeg.join``), so changing one section
 re-masters one part, and every section is levelled to the target on its own.
 """
 
@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.files import atomic_path, file_identity, sha256_of, verified_sidecar, write_text
+from pipeline.files import atomic_path, sha256_of, verified_sidecar, write_text
 from pipeline.mix.assemble import Span
 from pipeline.synth.cache import cache_root
+from pipeline.synth.engines import file_digest
 
 if TYPE_CHECKING:
     from pipeline.mix.assemble import Piece
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 CUT_PAUSE_MS = 200
 """A section break at least this long may separate two parts: the MPEG frames on both sides of the
 join then hold nothing but silence, so the decoder's overlap across it adds nothing audible."""
-PART_FORMAT = 1
+PART_FORMAT = 2
 """Version of how a part is mastered and stored; part of every key."""
 
 
@@ -60,14 +61,18 @@ def split(pieces: Sequence[Piece]) -> list[tuple[Piece, ...]]:
 
 
 def part_key(pieces: Sequence[Piece], settings: dict[str, object]) -> str:
-    """Cache key of a part: its pieces' audio files, groups and pauses, and the mastering ``settings``.
+    """Cache key of a part: its pieces' audio (by content), groups and pauses, and the mastering
+    ``settings``.
 
-    Section numbers are left out, so a part moved by an edit elsewhere is still found.
+    Audio is named by the SHA-256 of its file, not by path or modification time, so two machines
+    (or two cache folders) holding the same segments agree on every key, and a segment synthesized
+    again with different samples (Piper is not deterministic) makes a new part. Section numbers are
+    left out, so a part moved by an edit elsewhere is still found.
     """
     recipe = {
         "format": PART_FORMAT,
         "settings": settings,
-        "pieces": [[file_identity(piece.source), piece.group, piece.pause_ms] for piece in pieces],
+        "pieces": [[file_digest(piece.source), piece.group, piece.pause_ms] for piece in pieces],
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
 
