@@ -374,7 +374,7 @@ def batch_command(
     report: Annotated[Path | None, typer.Option("--report", help="Write a JSON report of the run.")] = None,
     cluster: Annotated[str | None, typer.Option(
         "--cluster", help="Synthesize on Dask: local:N (N local worker processes) or tcp://HOST:PORT "
-                          "(a running `dask scheduler`; pip install 'essaycast[cluster]').")] = None,
+                          "(a running `dask scheduler`; pip install 'essaycast\\[cluster]').")] = None,
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
