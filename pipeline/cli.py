@@ -373,7 +373,7 @@ def batch_command(
         "--section", help="Swap a voice in section N of every episode: N:SPEAKER=PROFILE.")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write a JSON report of the run.")] = None,
     cluster: Annotated[str | None, typer.Option(
-        "--cluster", help="Synthesize on Dask: local:N (N local worker processes) or tcp://HOST:PORT "
+        "--cluster", help="Synthesize and master on Dask: local:N (N local workers) or tcp://HOST:PORT "
                           "(a running `dask scheduler`; pip install 'essaycast\\[cluster]').")] = None,
     workers: Workers = None,
     target: Target = -16.0,
@@ -397,14 +397,17 @@ def batch_command(
                            mix=_mix_options(target, bitrate, None, None))
     essays = ordered(collect(sources, glob), order)
     with contextlib.ExitStack() as stack:
-        executor = LocalPool(workers)
+        executor, part_master = LocalPool(workers), None
         if cluster:
+            from pipeline.mix.parts import RemoteParts
             from pipeline.synth.cluster import dask_executor
 
             executor = stack.enter_context(dask_executor(cluster))
+            part_master = RemoteParts(executor.call)
         with _batch_progress(len(essays)) as on_progress:
             try:
-                done = make_catalogue(essays, site, options, executor=executor, on_progress=on_progress)
+                done = make_catalogue(essays, site, options, executor=executor, part_master=part_master,
+                                      on_progress=on_progress)
             except KeyboardInterrupt:
                 raise EssaycastError("interrupted", hint="finished work is cached; run again to resume") \
                     from None

