@@ -386,7 +386,7 @@ def batch_command(
     fails is reported with its error and the others are still published; the exit code is then 3.
     Running again resumes from the caches and leaves up-to-date episodes alone.
     """
-    from pipeline.batch.catalogue import BatchOptions, make_catalogue
+    from pipeline.batch.catalogue import MAX_AT_ONCE, BatchOptions, make_catalogue
     from pipeline.batch.sources import collect, ordered
     from pipeline.files import write_text
     from pipeline.script.drafting import parse_cast_options
@@ -397,17 +397,17 @@ def batch_command(
                            mix=_mix_options(target, bitrate, None, None))
     essays = ordered(collect(sources, glob), order)
     with contextlib.ExitStack() as stack:
-        executor, part_master = LocalPool(workers), None
+        executor, part_master, at_once = LocalPool(workers), None, 1
         if cluster:
             from pipeline.mix.parts import RemoteParts
             from pipeline.synth.cluster import dask_executor
 
             executor = stack.enter_context(dask_executor(cluster))
-            part_master = RemoteParts(executor.call)
+            part_master, at_once = RemoteParts(executor.call), min(MAX_AT_ONCE, executor.slots)
         with _batch_progress(len(essays)) as on_progress:
             try:
                 done = make_catalogue(essays, site, options, executor=executor, part_master=part_master,
-                                      on_progress=on_progress)
+                                      essays_at_once=at_once, on_progress=on_progress)
             except KeyboardInterrupt:
                 raise EssaycastError("interrupted", hint="finished work is cached; run again to resume") \
                     from None

@@ -196,7 +196,9 @@ def test_parts_mastered_elsewhere_make_the_same_episodes(
     make_catalogue(essays, tmp_path / "here", options, executor=LocalPool(1))
     monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "other-cache"))  # no parts cached yet
     make_catalogue(essays, tmp_path / "there", options, executor=LocalPool(1),
-                   part_master=RemoteParts(elsewhere))
+                   part_master=RemoteParts(elsewhere), essays_at_once=3)
+    numbers = {item.slug: item.number for item in read_feed(tmp_path / "there" / "feed.xml")}
+    assert numbers == {"one": 1, "three": 2, "two": 3}  # mastered side by side, published in order
     for essay in essays:
         here, there = (Episode.load(tmp_path / site / "episodes" / f"{essay.stem}.mp3")
                        for site in ("here", "there"))

@@ -117,8 +117,10 @@ def make(essays: list[Path], work: Path, executor: Executor, monkeypatch: pytest
     monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(with_models(work / "cache")))
     monkeypatch.chdir(work)
     options = BatchOptions(cast={"samantha": "samantha"})
-    remote = RemoteParts(executor.call) if isinstance(executor, DaskExecutor) else None
-    done = make_catalogue(essays, work / "site", options, executor=executor, part_master=remote)
+    remote, at_once = ((RemoteParts(executor.call), executor.slots) if isinstance(executor, DaskExecutor)
+                       else (None, 1))
+    done = make_catalogue(essays, work / "site", options, executor=executor, part_master=remote,
+                          essays_at_once=at_once)
     assert [essay.status for essay in done.essays] == [PUBLISHED] * len(essays), done.essays
     return done
 

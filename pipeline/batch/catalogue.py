@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 """``on_progress(what, done, total)``: ``segments`` as they are rendered, ``essays`` as they are finished."""
 
+MAX_AT_ONCE = 8
+"""Most episodes mastered side by side on a cluster: each holds its segments' audio in memory here
+while its parts are shipped out."""
 PUBLISHED, UP_TO_DATE, FAILED = "published", "up to date", "failed"
 """An essay's status in the report."""
 
@@ -132,6 +137,9 @@ class _Essay:
     result: EssayResult
     prepared: Prepared | None = None
     segments: list[RenderedSegment] = field(default_factory=list)
+    episode: Episode | None = None
+    unchanged: bool = False
+    """Whether mastering found its MP3 up to date."""
 
     @property
     def out(self) -> Path:
@@ -145,12 +153,15 @@ def make_catalogue(
     *,
     executor: Executor | None = None,
     part_master: PartMaster | None = None,
+    essays_at_once: int = 1,
     on_progress: Progress | None = None,
 ) -> BatchReport:
     """Make every essay of ``sources`` (in this order) into an episode of the podcast in ``site``.
 
     ``executor`` synthesizes (default: the local process pool); ``part_master`` masters the parts of
-    each episode somewhere else (`pipeline.mix.parts.RemoteParts`; default: here).
+    each episode somewhere else (`pipeline.mix.parts.RemoteParts`; default: here), and then
+    ``essays_at_once`` episodes are mastered side by side so a cluster's workers all have parts to
+    master (here, one episode's parts already fill the cores). Publishing follows catalogue order.
 
     Errors of single essays go into the report; only a problem with the whole run (a feed that
     does not parse) raises, and it does so before any essay is published.
@@ -175,12 +186,17 @@ def make_catalogue(
             essay.segments = segments
     jobs = len({seg.audio for essay in ready for seg in essay.segments if not seg.cached})
 
-    finished = len(essays) - len(ready)
-    for essay in ready:
-        if essay.segments:
-            _attempt(essay, lambda essay: _finish(essay, site, options.mix, part_master))
-        finished += 1
-        report("essays", finished, len(essays))
+    rendered_ok = [essay for essay in ready if essay.segments]
+    finished = len(essays) - len(rendered_ok)
+    report("essays", finished, len(essays))
+    with ThreadPoolExecutor(max(1, essays_at_once), thread_name_prefix="episode") as pool:
+        step = partial(_master, options=options.mix, part_master=part_master)
+        mastering = [pool.submit(_attempt, essay, step) for essay in rendered_ok]
+        for essay, mastered in zip(rendered_ok, mastering, strict=True):
+            if mastered.result():
+                _attempt(essay, partial(_publish, site=Path(site)))
+            finished += 1
+            report("essays", finished, len(essays))
     results = tuple(essay.result for essay in essays)
     return BatchReport(Path(site), results, time.perf_counter() - started, jobs)
 
@@ -227,25 +243,30 @@ def _attempt(essay: _Essay, step: Callable[[_Essay], None]) -> bool:
     return True
 
 
-def _finish(essay: _Essay, site: Path, options: MixOptions, part_master: PartMaster | None) -> None:
-    """Master one rendered essay and publish it (unless both were already done)."""
+def _master(essay: _Essay, options: MixOptions, part_master: PartMaster | None) -> None:
+    """Master one rendered essay (an MP3 already up to date is left alone)."""
     assert essay.prepared is not None
-    out = essay.out
-    before = _stamp(out)
-    episode = master(essay.prepared.script, essay.segments, out, options, base_dir=essay.prepared.path.parent,
-                     part_master=part_master)
+    before = _stamp(essay.out)
+    essay.episode = master(essay.prepared.script, essay.segments, essay.out, options,
+                           base_dir=essay.prepared.path.parent, part_master=part_master)
+    essay.unchanged = before is not None and before == _stamp(essay.out)
     result = essay.result
     result.segments = len(essay.segments)
     result.synthesized = sum(not segment.cached for segment in essay.segments)
+    _describe(result, essay.episode)
+
+
+def _publish(essay: _Essay, site: Path) -> None:
+    """Publish one mastered essay, unless its MP3 was up to date and the feed lists it as it is."""
+    assert essay.episode is not None
+    result = essay.result
     listed = {item.slug: item for item in read_feed(site / FEED_NAME)}
-    item = listed.get(episode_slug(episode.audio))
-    unchanged = before is not None and before == _stamp(out)
-    if unchanged and item is not None and item.length == out.stat().st_size:
+    item = listed.get(episode_slug(essay.episode.audio))
+    if essay.unchanged and item is not None and item.length == essay.out.stat().st_size:
         result.status, result.number = UP_TO_DATE, item.number
     else:
-        done = publish(episode, site)
+        done = publish(essay.episode, site)
         result.status, result.number, result.warnings = PUBLISHED, done.item.number, list(done.warnings)
-    _describe(result, episode)
 
 
 def _describe(result: EssayResult, episode: Episode) -> None:

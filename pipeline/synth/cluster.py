@@ -124,6 +124,11 @@ class DaskExecutor:
     client: Client
     """Connected client (its workers checked)."""
 
+    @property
+    def slots(self) -> int:
+        """Worker threads in the cluster now: how many tasks it runs at once."""
+        return sum(self.client.nthreads().values())
+
     def call(self, function: Callable[..., T], *args: object) -> T:
         """``function(*args)`` run on a worker (mastering a part: `pipeline.mix.parts.RemoteParts`)."""
         future = self.client.submit(_checked, function, versions(), *args, pure=False)
