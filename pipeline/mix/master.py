@@ -486,8 +486,10 @@ def _master_parts(
     from pipeline.mix.parts import PartCache, part_key, split
 
     # A music bed runs on under the section breaks, and the lossless master is one continuous file
-    # (the cache keeps no PCM): such episodes are mastered in one piece, every time.
+    # (the cache keeps no PCM): such episodes are mastered in one piece, every time, and here (the
+    # bed and the master's temporary are files of this machine).
     whole = episode.inputs.bed is not None or episode.master_path is not None
+    part_master = _master_part if whole else part_master
     parts = [tuple(pieces)] if whole else split(pieces)
     cache = None if whole else PartCache.default()
     settings = {name: getattr(episode.options, name) for name in PART_OPTIONS}
