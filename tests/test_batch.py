@@ -207,6 +207,21 @@ def test_parts_mastered_elsewhere_make_the_same_episodes(
         assert here.loudness_lufs == there.loudness_lufs
 
 
+def test_an_episode_with_a_music_bed_is_mastered_here(fake_engine: Log, tmp_path: Path) -> None:
+    """The bed is a file of this machine: such an episode (one part) is never shipped."""
+
+    def nowhere(function: Callable[..., T], *args: object) -> T:
+        raise AssertionError("an episode with a bed was shipped")
+
+    soundfile.write(tmp_path / "bed.wav", 0.1 * np.sin(np.arange(16000) / 5), 16000)
+    script = tmp_path / "bedded.md"
+    script.write_text('+++\ntitle = "Bed"\n[audio]\nbed = "bed.wav"\n+++\n\n## A\n\nHello.\n\n## B\n\nBye.\n',
+                      encoding="utf-8")
+    done = make_catalogue([script], tmp_path / "site", executor=LocalPool(1),
+                          part_master=RemoteParts(nowhere))
+    assert [(essay.status, essay.error) for essay in done.essays] == [(PUBLISHED, "")]
+
+
 def test_part_keys_name_audio_by_content(tmp_path: Path) -> None:
     """Two machines (two cache folders) with the same segments agree on every part key."""
 
