@@ -88,6 +88,17 @@ def test_a_bad_essay_fails_alone(fake_engine: Log, tmp_path: Path) -> None:
     assert sorted(item.slug for item in read_feed(tmp_path / "site" / "feed.xml")) == ["one", "three", "two"]
 
 
+def test_essays_of_one_name_do_not_share_an_episode(fake_engine: Log, tmp_path: Path) -> None:
+    essays = write_essays(tmp_path / "essays")
+    twin = tmp_path / "more" / "One.md"
+    twin.parent.mkdir()
+    twin.write_text('+++\ntitle = "Twin"\n+++\n\n## A\n\nHello.\n', encoding="utf-8")
+    done = run([*essays, twin], tmp_path / "site")
+    assert [essay.status for essay in done.essays] == [PUBLISHED] * 3 + [FAILED]
+    assert done.essays[-1].error == f"{essays[0]} has the same name; rename one of them"
+    assert len(read_feed(tmp_path / "site" / "feed.xml")) == 3
+
+
 def test_episode_numbers_follow_the_order(fake_engine: Log, tmp_path: Path) -> None:
     essays = write_essays(tmp_path / "essays")
     for age, path in enumerate(reversed(essays)):  # two.txt oldest, one.txt newest

@@ -202,10 +202,11 @@ def make_catalogue(
 
 
 def _refuse_twins(essays: Sequence[_Essay]) -> None:
-    """Two essays of one name would share a draft, an MP3 and a feed entry: the later one fails."""
+    """Two essays of one name (or names one slug apart: ``A b.txt``, ``a-b.md``) would share a draft,
+    an MP3 or a feed entry: the later one fails."""
     seen: dict[str, Path] = {}
     for essay in essays:
-        first = seen.setdefault(essay.out.name.lower(), essay.source)
+        first = seen.setdefault(episode_slug(essay.out), essay.source)
         if first != essay.source:
             essay.result.error = f"{first} has the same name; rename one of them"
 
