@@ -77,10 +77,13 @@ def version_problem(expected: Mapping[str, str]) -> str:
     return ""
 
 
-def _refusal(problem: str) -> EssaycastError:
-    wanted = versions()["essaycast"]
-    return EssaycastError(f"a Dask worker refuses work: {problem}", hint="install the same versions on every "
-                          f"machine: pip install 'essaycast[cluster]=={wanted}'")
+def refuse_if_different(expected: Mapping[str, str]) -> None:
+    """Raise the clear refusal when this worker's versions are not the coordinator's ``expected``."""
+    problem = version_problem(expected)
+    if problem:
+        wanted = versions()["essaycast"]
+        raise EssaycastError(f"a Dask worker refuses work: {problem}", hint="install the same versions on "
+                             f"every machine: pip install 'essaycast[cluster]=={wanted}'")
 
 
 class VersionCheck(WorkerPlugin):
@@ -95,25 +98,19 @@ class VersionCheck(WorkerPlugin):
 
     def setup(self, worker: Worker) -> None:
         """Raise (the registering coordinator sees it) when the versions differ."""
-        problem = version_problem(self.expected)
-        if problem:
-            raise _refusal(problem)
+        refuse_if_different(self.expected)
 
 
 def run_job(job: Job, expected: Mapping[str, str]) -> Outcome:
     """A job as a Dask task: checked against the coordinator's versions, then `synthesize`d."""
-    problem = version_problem(expected)
-    if problem:
-        raise _refusal(problem)
+    refuse_if_different(expected)
     with _SPEAKING:
         return synthesize(job, threads=1)
 
 
 def _checked(function: Callable[..., T], expected: Mapping[str, str], *args: object) -> T:
     """``function(*args)`` as a Dask task, on a worker with the coordinator's versions only."""
-    problem = version_problem(expected)
-    if problem:
-        raise _refusal(problem)
+    refuse_if_different(expected)
     return function(*args)
 
 
