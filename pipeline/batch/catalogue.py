@@ -155,6 +155,7 @@ def make_catalogue(
     part_master: PartMaster | None = None,
     essays_at_once: int = 1,
     on_progress: Progress | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> BatchReport:
     """Make every essay of ``sources`` (in this order) into an episode of the podcast in ``site``.
 
@@ -162,6 +163,7 @@ def make_catalogue(
     each episode somewhere else (`pipeline.mix.parts.RemoteParts`; default: here), and then
     ``essays_at_once`` episodes are mastered side by side so a cluster's workers all have parts to
     master (here, one episode's parts already fill the cores). Publishing follows catalogue order.
+    ``on_warning`` hears of lexicon entries a voice cannot take.
 
     Errors of single essays go into the report; only a problem with the whole run (a feed that
     does not parse) raises, and it does so before any essay is published.
@@ -178,7 +180,8 @@ def make_catalogue(
     report("essays", len(essays) - len(ready), len(essays))
 
     rendered = render_all([essay.prepared.script for essay in ready if essay.prepared], executor=executor,
-                          on_progress=lambda segment, done, total: report("segments", done, total))
+                          on_progress=lambda segment, done, total: report("segments", done, total),
+                          on_warning=on_warning)
     for essay, segments in zip(ready, rendered, strict=True):
         if isinstance(segments, EssaycastError):
             essay.result.error = str(segments)

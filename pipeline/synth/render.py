@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from pipeline.errors import EssaycastError
 from pipeline.synth.cache import CacheEntry, SegmentCache, flac_bytes
 from pipeline.synth.engines import Engine, engine_cost, engine_module
+from pipeline.synth.lexicon import Lexicon, load_lexicon, takes_phonemes
 from pipeline.synth.voices import Voice, load_voices, unknown_voice
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[["RenderedSegment", int, int], None]
 """Called once per finished segment with (segment, segments done, segments in the script)."""
+Warn = Callable[[str], None]
+"""Called with one line for each thing the user should know but that does not stop the render."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,14 @@ class RenderedSegment:
         return self.frames / self.sample_rate
 
     def read(self) -> np.ndarray:
-        """The speech as mono float32 samples."""
+        """The speech as mono float32 samples; a damaged file → EssaycastError."""
         import soundfile
 
-        data, _ = soundfile.read(self.audio, dtype="float32", always_2d=False)
+        try:
+            data, _ = soundfile.read(self.audio, dtype="float32", always_2d=False)
+        except (soundfile.LibsndfileError, OSError) as exc:
+            raise EssaycastError(f"cannot read rendered audio {self.audio}: {exc}",
+                                 hint="render the script again") from None
         return data
 
 
@@ -116,16 +123,21 @@ def render(
     workers: int | None = None,
     cache: SegmentCache | None = None,
     on_progress: Progress | None = None,
+    on_warning: Warn | None = None,
+    voices: Mapping[str, Voice] | None = None,
     executor: Executor | None = None,
 ) -> list[RenderedSegment]:
     """Render every segment of ``script``; one RenderedSegment per segment, in script order.
 
     ``workers``: processes to synthesize with (default: one per core; 1 runs in this process).
-    ``executor`` runs the jobs elsewhere instead (a Dask cluster, `pipeline.synth.cluster`).
-    Segments found in ``cache`` (default: the user cache) are not synthesized again.
+    Segments found in ``cache`` (default: the user cache) are not synthesized again. Each segment
+    is spoken as the pronunciation lexicon (the user's files and the script's) has it;
+    ``on_warning`` hears of lexicon entries a voice cannot take. ``voices``: the profiles to cast
+    from (default: `load_voices`). ``executor`` runs the jobs elsewhere instead (a Dask cluster,
+    `pipeline.synth.cluster`).
     """
-    (rendered,) = render_all([script], cache=cache, on_progress=on_progress,
-                             executor=executor or LocalPool(workers))
+    (rendered,) = render_all([script], cache=cache, on_progress=on_progress, on_warning=on_warning,
+                             voices=voices, executor=executor or LocalPool(workers))
     if isinstance(rendered, EssaycastError):
         raise rendered
     return rendered
@@ -136,15 +148,18 @@ def render_all(
     *,
     cache: SegmentCache | None = None,
     on_progress: Progress | None = None,
+    on_warning: Warn | None = None,
+    voices: Mapping[str, Voice] | None = None,
     executor: Executor | None = None,
 ) -> list[list[RenderedSegment] | EssaycastError]:
     """Render several scripts as one body of work: per script its segments in script order, or the
     one-line error that stopped it (an unknown voice, a segment that could not be synthesized).
 
-    Every segment of every script is looked up in the cache first; the rest become jobs, a line
-    spoken the same way in several places or scripts (an intro, a sign-off) one job, run longest
-    first across all the scripts so no core idles at the end. ``on_progress`` counts all scripts'
-    segments together.
+    Every segment of every script is looked up in the cache first (spoken as its script's lexicon
+    has it); the rest become jobs, a line spoken the same way in several places or scripts (an
+    intro, a sign-off) one job, run longest first across all the scripts so no core idles at the
+    end. ``on_progress`` counts all scripts' segments together; ``on_warning`` and ``voices`` are
+    as for `render`.
     """
     cache = cache or SegmentCache()
     executor = executor or LocalPool()
@@ -153,19 +168,27 @@ def render_all(
     jobs: dict[str, Job] = {}
     found: dict[str, CacheEntry] = {}
     identities: dict[str, str] = {}  # by repr(voice): computed once for all scripts
+    warned: set[tuple[str, str]] = set()
     for number, script in enumerate(scripts):
         plans.append([])
         try:
-            voices = resolve_voices(script)
-            for voice in voices.values():
+            cast = resolve_voices(script, voices)
+            for voice in cast.values():
                 if repr(voice) not in identities:
                     identities[repr(voice)] = engine_module(voice.engine).identity(voice)
+            lexicon = load_lexicon(script.lexicon)
         except EssaycastError as exc:
             failed[number] = exc
             continue
+        phonemes = {name: takes_phonemes(voice.engine) for name, voice in cast.items()}
         for si, gi, _, segment in script.segments():
             name = voice_name(script, si, segment.speaker)
-            key = cache.key(voices[name], identities[repr(voices[name])], segment.text)
+            spoken = lexicon.apply(segment.text, phonemes[name])
+            for word in spoken.unsupported:
+                if (name, word.lower()) not in warned and on_warning is not None:
+                    on_warning(unsupported_entry(cast[name], word))
+                warned.add((name, word.lower()))
+            key = cache.key(cast[name], identities[repr(cast[name])], spoken.text)
             plans[number].append((si, gi, segment.speaker, name, key))
             if key in found or key in jobs:
                 continue
@@ -173,7 +196,7 @@ def render_all(
             if entry is not None:
                 found[key] = entry
             else:
-                jobs[key] = Job(key, voices[name], segment.text)
+                jobs[key] = Job(key, cast[name], spoken.text)
 
     waiting: dict[str, list[tuple[int, int]]] = {}
     for number, plan in enumerate(plans):
@@ -241,6 +264,12 @@ def synthesize(job: Job, threads: int = 1) -> Outcome:
     except EssaycastError as exc:
         return exc
     return Speech(flac_bytes(audio, rate), rate, int(audio.size))
+
+
+def unsupported_entry(voice: Voice, word: str) -> str:
+    """The warning for a lexicon IPA entry that ``voice``'s engine cannot take."""
+    return (f"voice {voice.name!r} ({voice.engine}) cannot take phonemes, so the lexicon's IPA for "
+            f"{word!r} is not used: give the word a respelling instead")
 
 
 def _cores() -> int:
@@ -340,8 +369,53 @@ def speak(voice: Voice, text: str, threads: int | None = None) -> tuple[np.ndarr
     return (audio if audio.size else np.zeros(1, dtype=np.float32)), engine.sample_rate
 
 
-def say(voice: Voice, text: str, dest: Path) -> float:
-    """Speak ``text`` with ``voice`` into the WAV file ``dest`` (atomically); returns its length (s)."""
+def cached_speech(
+    voice: Voice, text: str, cache: SegmentCache | None = None, *, synthesize: bool = True
+) -> tuple[np.ndarray, int] | None:
+    """``text`` spoken by ``voice`` (no lexicon) from the segment cache, else synthesized and stored.
+
+    With ``synthesize`` False, None when it is not in the cache yet.
+    """
+    import soundfile
+
+    cache = cache or SegmentCache()
+    key = cache.key(voice, engine_module(voice.engine).identity(voice), text)
+    entry = cache.get(key)
+    if entry is None:
+        if not synthesize:
+            return None
+        entry = cache.put(key, *speak(voice, text))
+    samples, rate = soundfile.read(entry.audio, dtype="float32", always_2d=False)
+    return samples, rate
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What a voice will make of a text: the text after the lexicon and the phonemes it speaks."""
+
+    text: str
+    """The text as the engine reads it (respellings and ``[[ IPA ]]`` blocks in place)."""
+    phonemes: tuple[str, ...]
+    """The phonemes spoken, one string per sentence; empty for an engine that cannot tell."""
+    warnings: tuple[str, ...]
+    """Lexicon entries the engine cannot take."""
+
+
+def explain(voice: Voice, text: str, lexicon: Lexicon | None = None) -> Explanation:
+    """How ``voice`` will say ``text`` under ``lexicon`` (default: the user's and project's lexicon files)."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    module = engine_module(voice.engine)
+    spoken = lexicon.apply(" ".join(text.split()), takes_phonemes(voice.engine))
+    phonemes = module.explain(voice, spoken.text) if hasattr(module, "explain") else []
+    warnings = tuple(unsupported_entry(voice, word) for word in spoken.unsupported)
+    return Explanation(spoken.text, tuple(phonemes), warnings)
+
+
+def say(voice: Voice, text: str, dest: Path, lexicon: Lexicon | None = None) -> float:
+    """Speak ``text`` with ``voice`` into the WAV file ``dest`` (atomically); returns its length (s).
+
+    The text is spoken as ``lexicon`` (default: the user's and project's lexicon files) has it.
+    """
     import soundfile
 
     from pipeline.files import atomic_path
@@ -349,7 +423,8 @@ def say(voice: Voice, text: str, dest: Path) -> float:
     problem = engine_module(voice.engine).availability(voice)
     if problem:
         raise EssaycastError(f"voice {voice.name!r} cannot speak: {problem}")
-    audio, rate = speak(voice, " ".join(text.split()))
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    audio, rate = speak(voice, lexicon.apply(" ".join(text.split()), takes_phonemes(voice.engine)).text)
     with atomic_path(dest) as tmp:
         soundfile.write(tmp, audio, rate, subtype="PCM_16", format="WAV")
     return audio.size / rate
