@@ -11,7 +11,8 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,15 +30,33 @@ from pipeline.mix.episode import Episode
 from pipeline.mix.parts import RemoteParts, part_key
 from pipeline.publish.feed import read_feed
 from pipeline.synth.render import LocalPool
+from pipeline.synth.voices import Voice
 
 Log = list[tuple[str, str]]
 T = TypeVar("T")
 
 
+@dataclass
+class ToneEngine:
+    """Speaks a 220 Hz tone as long as the text (a tone masters like speech: no DC, sane peaks) and
+    logs every text it is given."""
+
+    voice: Voice
+    log: Log
+    sample_rate: int = 16000
+
+    def synthesize(self, text: str) -> Iterator[np.ndarray]:
+        self.log.append((self.voice.name, text))
+        time = np.arange(len(text) * 160) / self.sample_rate
+        yield (0.3 * np.sin(2 * np.pi * 220 * time)).astype(np.float32)
+
+
 @pytest.fixture
 def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Log:
-    """test_synth_render's counting fake engine; the log of every (voice, text) it speaks."""
-    return test_synth_render.fake_engine(tmp_path, monkeypatch)
+    """test_synth_render's fake engine and profiles, speaking tones; the log of every (voice, text)."""
+    log = test_synth_render.fake_engine(tmp_path, monkeypatch)
+    monkeypatch.setattr(sys.modules["fake_engine"], "load", lambda voice, threads=1: ToneEngine(voice, log))
+    return log
 
 ESSAYS = {
     "one.txt": 'One\n\nThe first essay starts slowly and at length. "Welcome back," she said.\n',
@@ -154,7 +173,7 @@ def test_cli_reports_failures_with_exit_code_and_json(
     assert names == ["empty.txt", "one.txt", "three.txt", "two.txt"]
     first = report["results"][1]
     assert first["status"] == PUBLISHED and first["number"] == 1 and first["segments"] == 2
-    assert first["synthesized"] + first["cached"] == 2 and isinstance(first["loudness_lufs"], float)
+    assert first["synthesized"] + first["cached"] == 2 and first["loudness_lufs"] == pytest.approx(-16, abs=1)
     assert report["results"][0]["error"] == "essays/empty.txt is empty"
 
 
