@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.files import atomic_path, sha256_of, verified_sidecar, write_text
 from pipeline.mix.assemble import Span
+from pipeline.synth import cache as segment_cache
 from pipeline.synth.cache import cache_root
 from pipeline.synth.engines import file_digest
 
@@ -75,6 +76,8 @@ def part_key(pieces: Sequence[Piece], settings: dict[str, object]) -> str:
     """
     recipe = {
         "format": PART_FORMAT,
+        # how segments are made: bumped, every part is mastered again even where the audio came out the same
+        "segments": segment_cache.FORMAT,
         "settings": settings,
         "pieces": [[file_digest(piece.source), piece.group, piece.pause_ms] for piece in pieces],
     }
