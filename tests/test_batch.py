@@ -138,9 +138,12 @@ def test_date_order_reads_front_matter(tmp_path: Path) -> None:
         ordered([late], "size")
 
 
-def test_folders_give_their_essays(tmp_path: Path) -> None:
+def test_folders_give_their_essays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     essays = write_essays(tmp_path / "essays")
     (tmp_path / "essays" / "notes.log").write_text("not an essay", encoding="utf-8")
+    # one.txt's draft, written beside it by an earlier run: made from, not made as an essay
+    (tmp_path / "essays" / "one.md").write_text('+++\ntitle = "One"\n+++\n\n## A\n\nHi.\n', encoding="utf-8")
     assert sorted(collect([tmp_path / "essays", essays[0]])) == essays  # each file once
     assert collect([tmp_path / "essays"], "t*.txt") == [tmp_path / "essays" / "three.txt",
                                                        tmp_path / "essays" / "two.txt"]

@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.batch.prepare import SCRIPTS_DIR, Prepared, prepare
+from pipeline.batch.prepare import Prepared, prepare
 from pipeline.errors import EssaycastError
 from pipeline.mix.master import MixOptions, master, preflight
 from pipeline.publish import publish
@@ -63,8 +63,6 @@ class BatchOptions:
     """Voice swaps in single sections (0-based section → speaker → profile)."""
     mix: MixOptions = field(default_factory=MixOptions)
     """Mastering and encoding."""
-    scripts_dir: Path = SCRIPTS_DIR
-    """Where essays' drafts are kept for editing."""
 
 
 @dataclass
@@ -220,7 +218,7 @@ def _preparer(options: BatchOptions) -> Callable[[_Essay], None]:
     def step(essay: _Essay) -> None:
         if essay.result.error:
             raise EssaycastError(essay.result.error)
-        prepared = prepare(essay.source, options.cast, scripts_dir=options.scripts_dir)
+        prepared = prepare(essay.source, options.cast)
         script = prepared.script
         def own(swaps: Mapping[str, str]) -> dict[str, str]:  # the swaps of speakers this essay has
             return {name: profile for name, profile in swaps.items() if name in script.cast}

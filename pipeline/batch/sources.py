@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pipeline.batch.prepare import drafts_of
 from pipeline.errors import EssaycastError
 from pipeline.script.storage import SCRIPT_SUFFIXES
 
@@ -24,7 +25,8 @@ def collect(sources: Sequence[Path], pattern: str | None = None) -> list[Path]:
     """The essay files ``sources`` name: files as given, folders' files matching ``pattern`` (a glob
     such as ``*.txt`` or ``**/*.md``; default: every file with an `ESSAY_SUFFIXES` suffix).
 
-    A missing path or a folder with nothing to make is an error before anything is made.
+    A missing path or a folder with nothing to make is an error before anything is made. An
+    essay's draft script (``essay.md`` beside ``essay.txt``) is not an essay of its own.
     """
     if not sources:
         raise EssaycastError("no essays given", hint="essaycast batch ESSAY_OR_FOLDER... --site DIR")
@@ -43,7 +45,9 @@ def collect(sources: Sequence[Path], pattern: str | None = None) -> list[Path]:
             raise EssaycastError(f"essay not found: {source}", hint="check the path")
         for path in files:
             found.setdefault(path.resolve(), path)
-    return list(found.values())
+    # An essay's draft sits beside it (essay.txt → essay.md): the essay is made, from its draft.
+    drafts = drafts_of(list(found.values()))
+    return [path for resolved, path in found.items() if resolved not in drafts]
 
 
 def essay_date(path: Path) -> datetime.date:

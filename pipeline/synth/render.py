@@ -137,7 +137,7 @@ def render(
     `pipeline.synth.cluster`).
     """
     (rendered,) = render_all([script], cache=cache, on_progress=on_progress, on_warning=on_warning,
-                             voices=voices, executor=executor or LocalPool(workers))
+                             voices=voices, executor=executor or LocalPool(workers), longest_first=False)
     if isinstance(rendered, EssaycastError):
         raise rendered
     return rendered
@@ -151,15 +151,17 @@ def render_all(
     on_warning: Warn | None = None,
     voices: Mapping[str, Voice] | None = None,
     executor: Executor | None = None,
+    longest_first: bool = True,
 ) -> list[list[RenderedSegment] | EssaycastError]:
     """Render several scripts as one body of work: per script its segments in script order, or the
     one-line error that stopped it (an unknown voice, a segment that could not be synthesized).
 
     Every segment of every script is looked up in the cache first (spoken as its script's lexicon
     has it); the rest become jobs, a line spoken the same way in several places or scripts (an
-    intro, a sign-off) one job, run longest first across all the scripts so no core idles at the
-    end. ``on_progress`` counts all scripts' segments together; ``on_warning`` and ``voices`` are
-    as for `render`.
+    intro, a sign-off) one job. With ``longest_first`` the jobs run longest first across all the
+    scripts, so no core idles at the end (a catalogue); without, section by section, longest first
+    within each (one episode whose parts are mastered as their sections finish). ``on_progress``
+    counts all scripts' segments together; ``on_warning`` and ``voices`` are as for `render`.
     """
     cache = cache or SegmentCache()
     executor = executor or LocalPool()
@@ -222,7 +224,15 @@ def render_all(
 
     for key, entry in found.items():
         finish(key, entry, True)
-    ordered = sorted(jobs.values(), key=lambda job: job.cost, reverse=True)
+    if longest_first:
+        ordered = sorted(jobs.values(), key=lambda job: -job.cost)
+    else:
+        # Scripts and their sections in order, so that a finished section can be mastered while later
+        # ones are being synthesized (the CLI's early parts); within a section the longest segments
+        # first, so that the last to finish is a short one.
+        first = {key: (number, si) for number, plan in enumerate(plans)
+                 for si, _, _, _, key in reversed(plan)}
+        ordered = sorted(jobs.values(), key=lambda job: (first[job.key], -job.cost))
     for job, outcome in executor.run(ordered):
         stored = outcome if isinstance(outcome, EssaycastError) else cache.put_flac(
             job.key, outcome.flac, outcome.sample_rate, outcome.frames)
