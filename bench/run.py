@@ -13,6 +13,8 @@ Figures (docs/benchmarks.md says what each one means and why its target):
 4. peak memory of making a script several times the seed's length ÷ the seed's, and of mastering a
    synthetic two-hour episode ÷ a seed-length one (`bench/mix_memory.py`);
 5. `essaycast --help` wall time;
+6. a catalogue of six essays: `essaycast batch` ÷ six `make`s one after another, and the batch on a
+   local Dask cluster ÷ on the local pool (`bench/catalogue.py`; `--only catalogue` runs just these);
 then `essaycast check` of the seed episode, and where each command's time goes (`bench/phases.py`).
 """
 
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import catalogue
 from history import Figure, Target, record, table
 from long_script import repeated
 from measure import CommandFailed, Machine, Run, run
@@ -518,13 +521,35 @@ def measure_all(plan: Plan, work: Path) -> str:
     if long is not None:
         print(f"  {plan.long_times}× make: {long.run.wall_s:.1f} s, {long.run.max_rss_mb:.0f} MB", flush=True)
     mixes = bench.mix_memory(plan.mix_minutes) if plan.mix_minutes else {}
+    books = catalogue.measure(bench, plan.essay, CAST)
     columns = {"cold make": [r.make for r in reps], "voice swap": [r.swap for r in reps],
                "warm render": [r.warm for r in reps]}
     if long is not None:
         columns[f"{plan.long_times}× make"] = [long]
-    return report_text(plan, machine, reps, figures(plan, reps, help_times, long, mixes, encoder),
-                       phase_table(columns), phase_table(columns, "cpu"), check_summary(check_run, report),
-                       time.perf_counter() - started)
+    every = figures(plan, reps, help_times, long, mixes, encoder) + catalogue.figures(books)
+    return report_text(plan, machine, reps, every, phase_table(columns), phase_table(columns, "cpu"),
+                       check_summary(check_run, report), time.perf_counter() - started)
+
+
+def measure_catalogue(plan: Plan, work: Path) -> str:
+    """Only the catalogue figures (``--only catalogue``): a short report of their own."""
+    started = time.perf_counter()
+    machine = Machine.here(REPO)
+    print(f"essaycast catalogue benchmark ({plan.label}) at {machine.commit}: {machine.describe()}",
+          flush=True)
+    bench = Bench(work)
+    bench.prepare_models()
+    books = catalogue.measure(bench, plan.essay, CAST)
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    minutes = (time.perf_counter() - started) / 60
+    return (f"## {machine.date} · commit {machine.commit} · catalogue figures only ({plan.label})\n\n"
+            f"- Machine: {machine.describe()}.\n- Essay: `{plan.essay.name}` ×{catalogue.ESSAYS}, varied by "
+            f"lead-ins, cast `{CAST}`; each side from a cold cache.\n- Took {minutes:.0f} min; load average "
+            f"at the end {load}.\n\n{table(catalogue.figures(books))}")
+
+
+MEASUREMENTS: dict[str, Callable[[Plan, Path], str]] = {"all": measure_all, "catalogue": measure_catalogue}
+"""``--only`` → what to measure."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,16 +560,19 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"history file to add the run to (default: {RESULTS.relative_to(REPO)} for a "
                         "full run, none for --quick)")
     parser.add_argument("--work", type=Path, default=None, help="keep the work files in this new folder")
+    parser.add_argument("--only", choices=sorted(MEASUREMENTS), default="all",
+                        help="measure only these figures (catalogue: bench/catalogue.py; not recorded)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    results = args.results or (None if args.quick else RESULTS)
+    results = args.results or (None if args.quick or args.only != "all" else RESULTS)
+    measure = MEASUREMENTS[args.only]
     try:
         if args.work:
             args.work.mkdir(parents=True)
-            text = measure_all(plan, args.work.resolve())
+            text = measure(plan, args.work.resolve())
         else:
             with tempfile.TemporaryDirectory(prefix="essaycast-bench-") as work:
-                text = measure_all(plan, Path(work))
+                text = measure(plan, Path(work))
     except CommandFailed as exc:
         print(f"bench: a measured command failed, nothing recorded: {exc}", file=sys.stderr)
         return 1

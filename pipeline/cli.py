@@ -6,8 +6,10 @@ module level, so `essaycast --help` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +20,8 @@ from pipeline.errors import EssaycastError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from pipeline.batch.catalogue import BatchReport
+    from pipeline.batch.catalogue import Progress as CatalogueProgress
     from pipeline.mix.episode import Episode
     from pipeline.mix.master import MixOptions
     from pipeline.script.model import Script
@@ -36,6 +40,11 @@ def _console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+def _warn(message: str) -> None:
+    """A warning that does not stop the command, on one line of stderr."""
+    _console().print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
 
 @app.command()
@@ -179,7 +188,6 @@ def voices(
     Which voices each is distinct from (by timbre) is shown once they have been compared
     (--compare renders a sentence per voice; later listings read it from the cache).
     """
-    import contextlib
     import json
 
     from rich.console import Console
@@ -357,7 +365,6 @@ def _produce(
     Bars are drawn on a terminal only: in a pipe or a log, stderr carries nothing but the one-line
     error of a failed run.
     """
-    import contextlib
     import time
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -369,9 +376,6 @@ def _produce(
     started = time.perf_counter()
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     console = _console()
-
-    def warn(message: str) -> None:
-        console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
     try:
         # Parts whose segments are all in are mastered while the others are still being synthesized.
         with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment, \
@@ -382,7 +386,7 @@ def _produce(
                 if on_segment is not None:
                     on_segment(segment, done, total)
 
-            segments = render(script, workers=workers, on_progress=on_progress, on_warning=warn)
+            segments = render(script, workers=workers, on_progress=on_progress, on_warning=_warn)
     except KeyboardInterrupt:
         raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
             from None
@@ -527,6 +531,115 @@ def make_command(
     if done.settings_created:
         notes.append(f"settings: {site / 'podcast.toml'} (defaults: set base_url before hosting)")
     _summarise(episode, segments, seconds, notes)
+
+
+SOME_FAILED = 3
+"""Exit code of ``batch`` when some essays failed and the others were published (1: the whole run
+failed before any essay was published, as for every command)."""
+
+
+@app.command("batch")
+def batch_command(
+    sources: Annotated[list[Path], typer.Argument(
+        help="Essays or edited scripts, files or folders (a folder gives its essays, see --glob).")],
+    site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
+    glob: Annotated[str | None, typer.Option(
+        "--glob", help="Files a folder gives: '*.txt', '**/*.md' (default: every essay or script).")] = None,
+    order: Annotated[str, typer.Option(
+        "--order", help="Episode order: name, mtime (oldest first), date (front matter's).")] = "name",
+    cast: Annotated[list[str] | None, typer.Option(
+        "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
+    voice: Annotated[list[str] | None, typer.Option(
+        "--voice", help="Swap a voice in every episode: SPEAKER=PROFILE; repeatable.")] = None,
+    section: Annotated[list[str] | None, typer.Option(
+        "--section", help="Swap a voice in section N of every episode: N:SPEAKER=PROFILE.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a JSON report of the run.")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Synthesize and master on Dask: local:N (N local workers) or tcp://HOST:PORT "
+                          "(a running `dask scheduler`; pip install 'essaycast\\[cluster]').")] = None,
+    workers: Workers = None,
+    target: Target = -16.0,
+    bitrate: Bitrate = 96,
+) -> None:
+    """Make a whole catalogue into one podcast: every essay drafted (or its edited script reused),
+    rendered, mastered and published into one site, in a stable order.
+
+    Identical lines are synthesized once and the longest go first across all essays. An essay that
+    fails is reported with its error and the others are still published; the exit code is then 3.
+    Running again resumes from the caches and leaves up-to-date episodes alone.
+    """
+    from pipeline.batch.catalogue import MAX_AT_ONCE, BatchOptions, make_catalogue
+    from pipeline.batch.sources import collect, ordered
+    from pipeline.files import write_text
+    from pipeline.script.drafting import parse_cast_options
+    from pipeline.synth.render import LocalPool
+
+    swaps, sections = _parse_voice_swaps(voice or [], section or [])
+    options = BatchOptions(cast=parse_cast_options(cast or []), voices=swaps, sections=sections,
+                           mix=_mix_options(target, bitrate, None, None))
+    essays = ordered(collect(sources, glob), order)
+    with contextlib.ExitStack() as stack:
+        executor, part_master, at_once = LocalPool(workers), None, 1
+        if cluster:
+            from pipeline.mix.parts import RemoteParts
+            from pipeline.synth.cluster import dask_executor
+
+            executor = stack.enter_context(dask_executor(cluster))
+            part_master, at_once = RemoteParts(executor.call), min(MAX_AT_ONCE, executor.slots)
+        with _batch_progress(len(essays)) as on_progress:
+            try:
+                done = make_catalogue(essays, site, options, executor=executor, part_master=part_master,
+                                      essays_at_once=at_once, on_progress=on_progress, on_warning=_warn)
+            except KeyboardInterrupt:
+                raise EssaycastError("interrupted", hint="finished work is cached; run again to resume") \
+                    from None
+    if report is not None:
+        write_text(report, done.to_json())
+    _batch_summary(done)
+    for essay in done.failed:
+        where = "" if essay.source in essay.error else f"{essay.source}: "
+        print(f"essaycast: error: {where}{essay.error}", file=sys.stderr)
+    if done.failed:
+        raise typer.Exit(SOME_FAILED)
+
+
+@contextlib.contextmanager
+def _batch_progress(essays: int) -> Iterator[CatalogueProgress]:
+    """One display for the whole run: essays finished and segments rendered, with the time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = _console()
+    columns = (TextColumn("[bold]{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        tasks = {"essays": bar.add_task("Essays", total=essays),
+                 "segments": bar.add_task("Segments", total=None)}
+
+        def on_progress(what: str, done: int, total: int) -> None:
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield on_progress
+
+
+def _batch_summary(done: BatchReport) -> None:
+    """Per essay: episode, duration, segments synthesized and cached, loudness, status."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.batch.catalogue import FAILED
+
+    table = Table("#", "episode", "duration", "synthesized", "cached", "loudness", "status",
+                  title=f"{len(done.essays)} essays into {done.site} in {done.seconds:.1f} s "
+                        f"({done.jobs} distinct segments synthesized)")
+    for essay in done.essays:
+        minutes, secs = divmod(essay.duration_s, 60)
+        failed = essay.status == FAILED
+        table.add_row(str(essay.number or ""), essay.title or Path(essay.source).name,
+                      "" if failed else f"{int(minutes)}:{secs:04.1f}",
+                      "" if failed else str(essay.synthesized), "" if failed else str(essay.cached),
+                      "" if essay.loudness_lufs is None else f"{essay.loudness_lufs:.1f} LUFS",
+                      f"[red]failed[/red]: {essay.error}" if failed else essay.status)
+    Console().print(table)
 
 
 # --- publish stage ----------------------------------------------------------------------------

@@ -46,6 +46,12 @@ class FakeEngine:
 @pytest.fixture
 def synthesized(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Register the fake engine and profiles using it; returns the log of synthesized (voice, text)."""
+    return fake_engine(tmp_path, monkeypatch)
+
+
+def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The fake engine registered, profiles narrator, samantha, alt (and the unusable dead) using it,
+    the cache in ``tmp_path`` and the working directory there; returns the engine's log."""
     log: list[tuple[str, str]] = []
     module = types.ModuleType("fake_engine")
     module.load = lambda voice, threads=1: FakeEngine(voice, log)

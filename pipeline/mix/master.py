@@ -67,6 +67,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 """``on_progress(phase, done, total)``; phases: assembling, mixing, mastering, verifying."""
+PartMaster = Callable[["_Episode", Sequence["Piece"], Path, float, Progress], "MasteredPart"]
+"""Masters one part in a new folder: (episode, its pieces, the folder, the encoder's gain, progress)."""
 
 MP3_BITRATES_KBPS: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """Constant bitrates MPEG-1 Layer III allows."""
@@ -176,6 +178,7 @@ def master(
     *,
     base_dir: Path,
     on_progress: Progress | None = None,
+    part_master: PartMaster | None = None,
 ) -> Episode:
     """Mix, master, encode and tag one episode; returns it with measured loudness and true peak.
 
@@ -183,7 +186,8 @@ def master(
     script's relative intro/outro/bed/cover paths. ``out`` is the MP3 (``NAME.mp3``); sidecars
     ``NAME.chapters.json``, ``NAME.vtt``, ``NAME.srt``, the cover copy ``NAME.jpg|png`` and the
     lossless master ``NAME.flac|wav`` go beside it. Bad input raises EssaycastError before any
-    work; on any error no output file is left behind.
+    work; on any error no output file is left behind. ``part_master`` masters each part somewhere
+    else (`pipeline.mix.parts.RemoteParts`: on a Dask cluster's workers) instead of on this machine.
     """
     options = options or MixOptions()
     out = _check_output(out)
@@ -206,7 +210,8 @@ def master(
         tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
         work = stack.enter_context(scratch_dir(out, "mix"))
         pieces = _pieces(script, segments, inputs)
-        parts = _master_parts(_Episode(script, options, inputs, tmp.get("master")), pieces, work, report)
+        episode = _Episode(script, options, inputs, tmp.get("master"))
+        parts = _master_parts(episode, pieces, work, report, part_master or _master_part)
         timeline = _lay_out(parts, pieces, mp3, options.rate)
         loudness, true_peak = _measured(parts)
         cues, chapters = _cues(script, timeline), _chapters(script, timeline)
@@ -579,15 +584,17 @@ class _Episode:
 
 
 def _master_parts(
-    episode: _Episode, pieces: Sequence[Piece], work: Path, report: Progress
+    episode: _Episode, pieces: Sequence[Piece], work: Path, report: Progress, part_master: PartMaster
 ) -> list[MasteredPart]:
     """Every part of the episode (see `pipeline.mix.parts`), from the part cache or mastered now,
     side by side on as many threads as there are cores (the encoder and numpy let go of the GIL)."""
     from pipeline.mix.parts import PartCache, part_key, split
 
     # A music bed runs on under the section breaks, and the lossless master is one continuous file
-    # (the cache keeps no PCM): such episodes are mastered in one piece, every time.
+    # (the cache keeps no PCM): such episodes are mastered in one piece, every time, and here (the
+    # bed and the master's temporary are files of this machine).
     whole = episode.inputs.bed is not None or episode.master_path is not None
+    part_master = _master_part if whole else part_master
     parts = [tuple(pieces)] if whole else split(pieces)
     cache = None if whole else PartCache.default()
     settings = {name: getattr(episode.options, name) for name in PART_OPTIONS}
@@ -599,7 +606,7 @@ def _master_parts(
         encoder_gain = _encoder_gain(work / "probe.mp3", episode.options)
         pool = ThreadPoolExecutor(min(len(todo), os.cpu_count() or 1), thread_name_prefix="part")
         try:
-            futures = {i: pool.submit(_master_part, episode, parts[i], work / f"part{i}", encoder_gain,
+            futures = {i: pool.submit(part_master, episode, parts[i], work / f"part{i}", encoder_gain,
                                       tally.reporter(i)) for i in todo}
             for i, future in futures.items():
                 made = future.result()

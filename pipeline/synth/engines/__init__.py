@@ -144,7 +144,7 @@ def file_digest(path: Path) -> str:
     return _digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=4096)  # model files, and every segment of a catalogue (part keys)
 def _digest(path: str, size: int, mtime_ns: int) -> str:
     return sha256_of(Path(path))
 
