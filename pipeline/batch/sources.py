@@ -10,10 +10,11 @@ from pathlib import Path
 
 from pipeline.batch.prepare import drafts_of
 from pipeline.errors import EssaycastError
+from pipeline.script.sources import FORMATS
 from pipeline.script.storage import SCRIPT_SUFFIXES
 
-ESSAY_SUFFIXES: frozenset[str] = SCRIPT_SUFFIXES | {".txt", ".text", ".html", ".htm", ".epub", ".docx",
-                                                    ".pdf"}
+ESSAY_SUFFIXES: frozenset[str] = SCRIPT_SUFFIXES | {
+    suffix for fmt in FORMATS for suffix in fmt.suffixes if suffix}
 """Files a folder contributes when no ``--glob`` is given: essays and scripts the script stage reads."""
 
 _FRONT_DATE = re.compile(r"^\s*date\s*[:=]\s*[\"']?(\d{4}-\d{2}-\d{2})", re.MULTILINE)
