@@ -181,17 +181,21 @@ def verified_sidecar(data: Path, sidecar: Path) -> dict[str, Any] | None:
         return None
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    """Read a UTF-8 text file, turning every way it can be unreadable into one clear error."""
+def read_bytes(path: Path, what: str = "file") -> bytes:
+    """Read a file whole, turning every way it can be unreadable into one clear error."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise EssaycastError(f"{what} not found: {path}") from None
     except IsADirectoryError:
         raise EssaycastError(f"{what} is a directory, not a file: {path}") from None
     except OSError as exc:
         raise EssaycastError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def decode_text(data: bytes, path: Path | str) -> str:
+    """Bytes read from ``path`` as UTF-8 text; binary, undecodable or empty content is one clear error."""
     if b"\x00" in data:
         raise EssaycastError(f"{path} is a binary file, not text")
     try:
@@ -204,3 +208,8 @@ def read_text(path: Path, what: str = "file") -> str:
     if not text.strip():
         raise EssaycastError(f"{path} is empty")
     return text
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """Read a UTF-8 text file, turning every way it can be unreadable into one clear error."""
+    return decode_text(read_bytes(path, what), path)

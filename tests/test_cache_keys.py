@@ -310,6 +310,10 @@ ROWS: dict[str, Row] = {
     "Voice.pitch": Row(_profile(pitch="high"), KEPT),
     "Voice.source": Row(_renamed_profile, REUSED),  # the file it was read from: moves with the name
     "model file rewritten": Row(_file("voices/a.bin", b"model A, retrained"), AUDIO),
+    "blend weights": Row(_profile(speaker="one:0.7 + two:0.3"), AUDIO, _profile(speaker="one:0.5 + two:0.5")),
+    # the pronunciation lexicon: applied to the text before the segment key is made
+    "lexicon file entry": Row(_file("voices/lexicon.toml", b'first = "fast"\n'), AUDIO,
+                              _file("voices/lexicon.toml", b'second = "sekond"\n')),
     # the script: segment key (text), part key (audio, speaker, pause), fingerprint (all)
     "Segment.speaker": Row(_segment(0, 1, speaker="narrator"), AUDIO),
     "Segment.text": Row(_segment(0, 0, text="The first line is there."), AUDIO),

@@ -46,6 +46,12 @@ class FakeEngine:
 @pytest.fixture
 def synthesized(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Register the fake engine and profiles using it; returns the log of synthesized (voice, text)."""
+    return fake_engine(tmp_path, monkeypatch)
+
+
+def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The fake engine registered, profiles narrator, samantha, alt (and the unusable dead) using it,
+    the cache in ``tmp_path`` and the working directory there; returns the engine's log."""
     log: list[tuple[str, str]] = []
     module = types.ModuleType("fake_engine")
     module.load = lambda voice, threads=1: FakeEngine(voice, log)
@@ -138,10 +144,14 @@ def test_progress_reports_every_segment(synthesized: list[tuple[str, str]]) -> N
     assert [s.cached for s, _, _ in seen] == [True] * 4 + [False]  # hits are reported first
 
 
-def test_longest_work_starts_first(synthesized: list[tuple[str, str]]) -> None:
+def test_sections_start_in_order_the_longest_work_first(synthesized: list[tuple[str, str]]) -> None:
+    """A section is done early (and can be mastered while the next ones are synthesized); inside it,
+    the longest lines start first, so that the last to finish is a short one."""
     render(script(), workers=1)
     texts = [text for _, text in synthesized]
-    assert texts == sorted(texts, key=len, reverse=True)
+    first = ["It began quietly.", "Hello, Theodore."]
+    assert texts[:2] == first
+    assert texts[2:] == sorted(texts[2:], key=len, reverse=True) == ["Then it grew.", "The end."]
 
 
 def test_nothing_pronounceable_still_gives_audio(synthesized: list[tuple[str, str]]) -> None:
@@ -155,7 +165,7 @@ def test_unknown_voice_fails_before_synthesis(synthesized: list[tuple[str, str]]
         render(script(s0="nobody"), workers=1)
     message = str(caught.value)
     assert message.startswith("unknown voice 'nobody' (available: alt, dead, ")
-    assert "narrator, samantha" in message and "voices/nobody.toml" in message
+    assert "iris, narrator, robin, samantha, slt, walter" in message and "voices/nobody.toml" in message
     assert synthesized == []
 
 
@@ -164,7 +174,7 @@ def test_unusable_voice_fails_before_synthesis(synthesized: list[tuple[str, str]
         render(script(s1="dead"), workers=1)
     message = str(caught.value)
     assert message.startswith("voice 'dead' cannot speak: broken: no model")
-    assert "(fix it or cast a usable voice: alt, narrator, samantha" in message
+    assert "(fix it or cast a usable voice: alt, iris, narrator, robin, samantha, walter" in message
     assert "dead," not in message.split("usable voice:")[1]
     assert synthesized == []
 
