@@ -3,9 +3,10 @@
 The segment cache key, the part cache key and the episode fingerprint each leave out what they think
 does not matter. A field wrongly left out serves stale audio (an edited pause keeps its old gap), so
 each field of every input the user edits — the script model (`Script`, `Section`, `Segment`,
-`Audio`), the voice profile (`Voice`, and each engine setting) and the mixing options
-(`MixOptions`) — has a row in `ROWS` that edits only that field through the public path (voice
-profile files, the script, the options; `render` then `master`) and says what must happen:
+`Audio`), the voice profile (`Voice`, and each engine setting), the pronunciation lexicon
+(`Pronunciation`, the lexicon files) and the mixing options (`MixOptions`) — has a row in `ROWS`
+that edits only that field through the public path (voice profile files, the script, the options;
+`render` then `master`) and says what must happen:
 
 - ``AUDIO``: the decoded MP3 changes (stale cached audio would not);
 - ``TAGS``: the MP3's tags or the sidecars change, its audio does not (its parts come from the cache);
@@ -163,14 +164,14 @@ class Outcome:
 
 def _run(take: Take, where: Path, log: list[str]) -> Outcome:
     """Write ``take`` into ``where`` (the working folder) and render it as ``essaycast render`` does."""
+    for old in (where / "voices").glob("*.toml"):
+        if old.relative_to(where).as_posix() not in take.files:
+            old.unlink()
     for name, data in take.files.items():
         path = where / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
-    for old in (where / "voices").glob("*.toml"):
-        if f"voices/{old.name}" not in take.files:  # a lexicon file is one of the take's files
-            old.unlink()
     for name, fields in take.profiles.items():
         (where / "voices" / f"{name}.toml").write_text(_toml(fields), encoding="utf-8")
     log.clear()
@@ -192,12 +193,13 @@ def studio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Take], 
     module.identity = _identity
     module.availability = lambda voice: ""
     module.sample_rate = lambda voice: RATE
+    module.PHONEMES = True  # takes the lexicon's IPA
     monkeypatch.setitem(sys.modules, "keys_fake_engine", module)
     for name in ("fake", "fake2"):
         monkeypatch.setitem(engines.ENGINES, name, "keys_fake_engine")
     monkeypatch.setattr(render_module, "_LOADED", {})
     monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user lexicon of the machine's
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # the user's lexicon
     monkeypatch.chdir(tmp_path)
     return lambda take: _run(take, tmp_path, log)
 
@@ -273,6 +275,11 @@ def _then(*edits: Edit) -> Edit:
     return edit
 
 
+def _word(**pronunciation: str) -> Edit:
+    """The script's lexicon says how to pronounce "first" (a word of the first line)."""
+    return _script(lexicon={"first": Pronunciation(**pronunciation)})
+
+
 WITH_BED = _audio(bed="bed.wav")
 LOUD = _options(target_lufs=-10.0)  # peaks above -9 dBTP, so the lowest ceiling limits them
 
@@ -321,7 +328,11 @@ ROWS: dict[str, Row] = {
     "Script.language": Row(_script(language="en-GB"), TAGS),
     "Script.cover": Row(_script(cover="cover2.png"), TAGS),
     "Script.notes": Row(_script(notes=("what the draft dropped",)), KEPT),
-    "Script.lexicon": Row(_script(lexicon={"First": Pronunciation(respelling="fast")}), AUDIO),
+    "Script.lexicon": Row(_word(respelling="furst"), AUDIO),
+    "Pronunciation.respelling": Row(_word(respelling="fuhrst"), AUDIO, _word(respelling="furst")),
+    "Pronunciation.ipa": Row(_word(ipa="fɜːst"), AUDIO, _word(ipa="fɜːrst")),
+    "project lexicon file": Row(_file("voices/lexicon.toml", b'first = "furst"\n'), AUDIO),
+    "user lexicon file": Row(_file("config/essaycast/lexicon.toml", b'first = "furst"\n'), AUDIO),
     "cover file rewritten": Row(_file("cover.png", _png("green")), TAGS),
     "Audio.intro": Row(_audio(intro="sting.wav"), AUDIO),
     "Audio.outro": Row(_audio(outro="sting.wav"), AUDIO),
@@ -353,7 +364,7 @@ GROUPS: dict[str, str] = {
 }
 """Fields that only hold other rows' fields."""
 
-INPUTS = (Voice, Segment, Section, Script, Audio, MixOptions)
+INPUTS = (Voice, Segment, Section, Script, Audio, Pronunciation, MixOptions)
 """Every dataclass whose fields the user edits."""
 
 
@@ -371,7 +382,7 @@ SEGMENT_KEY: dict[str, str] = {
     "identity": "model file rewritten",
     "speaker": "Voice.speaker",
     "settings": "Voice.settings[volume]",
-    "text": "Segment.text",
+    "text": "Segment.text",  # as the lexicon has it: rows Script.lexicon, Pronunciation.*, lexicon files
 }
 """Each ingredient of the segment cache key → the row (or version) that edits it. An ingredient that
 is not a dataclass field (a lexicon file, say) needs a row of its own here and in `ROWS`."""
