@@ -114,8 +114,19 @@ def say(
     if not text.strip():
         raise EssaycastError("nothing to say", hint='give some text: essaycast say "Hello there."')
     dest = output or Path(f"say-{voice}.wav")
+    _check_say_output(dest)
     seconds = speak_to_file(get_voice(voice), text, dest)
     _console().print(f"wrote {dest} ({seconds:.1f} s, voice {voice})")
+
+
+def _check_say_output(dest: Path) -> None:
+    """``say`` writes WAV only: any other suffix, or a place it cannot write, is refused before speaking."""
+    from pipeline.files import check_writable
+
+    if dest.suffix.lower() != ".wav":
+        raise EssaycastError(f"say writes WAV audio, not {dest.suffix or 'a file without a suffix'}: {dest}",
+                             hint="name the output NAME.wav")
+    check_writable(dest)
 
 
 # --- mix stage --------------------------------------------------------------------------------
@@ -146,6 +157,10 @@ def check(
     from pipeline.mix.check import check as check_episode
     from pipeline.mix.check import render_report
 
+    if target is not None:
+        from pipeline.mix.master import MixOptions
+
+        MixOptions(target_lufs=target)  # refuses a target render would refuse, before minutes of listening
     loaded = None
     if script is not None:
         from pipeline.script import load
@@ -183,7 +198,8 @@ def _parse_voice_swaps(
     from pipeline.script.drafting import parse_cast_options
 
     def pair(value: str, option: str) -> dict[str, str]:
-        if "=" not in value:
+        speaker, _, profile = value.partition("=")
+        if not speaker.strip() or not profile.strip():
             raise EssaycastError(f"bad {option} {value!r}", hint=f"write {option} SPEAKER=PROFILE")
         return parse_cast_options([value])
 
@@ -217,13 +233,14 @@ def _produce(
     from pipeline.synth.render import render
 
     started = time.perf_counter()
+    _check_workers(workers)
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     console = _console()
     try:
         with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:
             segments = render(script, workers=workers, on_progress=on_segment)
     except KeyboardInterrupt:
-        raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
+        raise Interrupted("interrupted", hint="finished segments are cached; run again to resume") \
             from None
     columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(), TaskProgressColumn(),
                TimeRemainingColumn())
@@ -235,8 +252,28 @@ def _produce(
                 tasks[phase] = bar.add_task(phase.capitalize(), total=total)
             bar.update(tasks[phase], completed=done, total=total)
 
-        episode = master(script, segments, out, options, base_dir=source.parent, on_progress=mastered)
+        try:
+            episode = master(script, segments, out, options, base_dir=source.parent, on_progress=mastered)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted", hint="mastered parts are cached; run again to resume") from None
     return episode, segments, time.perf_counter() - started
+
+
+class Interrupted(EssaycastError):
+    """Ctrl-C during a long run: reported in one line like any error, with the shell's status for it."""
+
+
+RESOURCE_TRACKER = "multiprocessing.resource_tracker"
+"""The module of Python's resource tracker process, whose leak warnings `main` silences."""
+
+INTERRUPTED_EXIT = 130
+"""Exit status of a run stopped by Ctrl-C (128 + SIGINT), whichever stage it was in."""
+
+
+def _check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise EssaycastError(f"--workers {workers}: needs 1 or more processes",
+                             hint="or leave it out: one per core")
 
 
 def _summarise(
@@ -328,13 +365,14 @@ def make_command(
 ) -> None:
     """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it."""
     from pipeline.publish import publish
-    from pipeline.publish.feed import EPISODES_DIR
+    from pipeline.publish.publisher import check_site, episode_slug
     from pipeline.script import load
     from pipeline.script.drafting import parse_cast_options
     from pipeline.script.storage import SCRIPT_SUFFIXES, save, script_from
     from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
+    check_site(site, episode_slug(Path(f"{source.stem}.mp3")))  # a broken site costs no render
     notes: list[str] = []
     script = script_from(source, parse_cast_options(cast or []), title)
     if source.suffix.lower() in SCRIPT_SUFFIXES:
@@ -351,7 +389,7 @@ def make_command(
             resolve_voices(script)
             save(script, script_path)
             notes.append(f"script: {script_path} (drafted)")
-    out = site / EPISODES_DIR / f"{source.stem}.mp3"
+    out = _made_episode(site, source.stem)
     episode, segments, seconds = _produce(script, script_path, out, workers, options)
     done = publish(episode, site)
     for warning in done.warnings:
@@ -360,6 +398,17 @@ def make_command(
     if done.settings_created:
         notes.append(f"settings: {site / 'podcast.toml'} (defaults: set base_url before hosting)")
     _summarise(episode, segments, seconds, notes)
+
+
+def _made_episode(site: Path, stem: str) -> Path:
+    """Where `make` renders before publishing: outside the served site (a failed run leaves nothing in
+    it), kept in the cache per site so an unchanged essay is not mastered again."""
+    import hashlib
+
+    from pipeline.synth.cache import cache_root
+
+    site_key = hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]
+    return cache_root() / "made" / site_key / f"{stem}.mp3"
 
 
 # --- publish stage ----------------------------------------------------------------------------
@@ -417,11 +466,18 @@ def serve_command(
 
 def main() -> None:
     """Console entry point: user errors become one line on stderr and a non-zero exit."""
+    # Child interpreters get these flags. Python's resource tracker is one: after a kill -9 of this
+    # process it frees the worker pool's semaphores, which is right, and would warn of "leaked
+    # semaphore objects" on the user's terminal, which is noise.
+    sys.warnoptions.append(f"ignore:resource_tracker:UserWarning:{RESOURCE_TRACKER}")
     try:
         app()  # standalone mode: typer handles --help, usage errors and exit codes itself
     except EssaycastError as exc:
         print(f"essaycast: error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(INTERRUPTED_EXIT if isinstance(exc, Interrupted) else 1)
+    except KeyboardInterrupt:  # outside the long stages: nothing to resume, still one line
+        print("essaycast: error: interrupted", file=sys.stderr)
+        sys.exit(INTERRUPTED_EXIT)
     except Exception as exc:  # last line of defence: never show a traceback
         if os.environ.get("ESSAYCAST_DEBUG"):
             raise

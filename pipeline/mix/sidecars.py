@@ -26,6 +26,7 @@ _VTT_TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
 _VTT_TIMING = re.compile(rf"{_VTT_TIME}\s+-->\s+{_VTT_TIME}")
 _VTT_VOICE = re.compile(r"<v(?:\.[^ \t>]+)*[ \t]+([^>]*)>")
 _VTT_TAG = re.compile(r"</?[^>]*>")
+_SRT_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
 
 
 def sidecar_path(mp3: Path, field: str) -> Path:
@@ -79,7 +80,9 @@ def srt(cues: Sequence[Cue]) -> str:
     several = len({cue.speaker for cue in cues}) > 1
     blocks = []
     for number, cue in enumerate(cues, 1):
-        line = f"{speaker_label(cue.speaker)}: {cue.text}" if several else cue.text
+        # Players take <b>, <font> and {\\an8} in SRT as formatting, and SRT has no escapes: drop them.
+        text = " ".join(_SRT_MARKUP.sub("", cue.text).split())
+        line = f"{speaker_label(cue.speaker)}: {text}" if several else text
         blocks.append(f"{number}\n{_timing(cue, ',')}\n{line}\n")
     return "\n".join(blocks)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.errors import EssaycastError
 from pipeline.files import atomic_path, sha256_of, verified_sidecar, write_text
 
 if TYPE_CHECKING:
@@ -35,10 +36,17 @@ def cache_root() -> Path:
     """essaycast's cache folder: ``$ESSAYCAST_CACHE_DIR`` or the platform's user cache dir."""
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(override).expanduser()
-    import platformdirs
+        root = Path(override).expanduser()
+    else:
+        import platformdirs
 
-    return Path(platformdirs.user_cache_dir("essaycast"))
+        root = Path(platformdirs.user_cache_dir("essaycast"))
+    blocker = next((folder for folder in (root, *root.parents) if folder.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        where = f"{CACHE_ENV}={override}" if override else str(root)
+        raise EssaycastError(f"the cache folder {where} cannot be used: {blocker} is a file, not a folder",
+                             hint=f"point {CACHE_ENV} at a folder, or move the file away")
+    return root
 
 
 @dataclass(frozen=True)
@@ -82,9 +90,10 @@ class SegmentCache:
         audio, sidecar = self.paths(key)
         meta = verified_sidecar(audio, sidecar)
         try:
-            return CacheEntry(audio, int(meta["sample_rate"]), int(meta["frames"])) if meta else None
+            entry = CacheEntry(audio, int(meta["sample_rate"]), int(meta["frames"])) if meta else None
         except (ValueError, KeyError, TypeError):
             return None
+        return entry if entry is not None and _decodes(entry) else None
 
     def put(self, key: str, samples: np.ndarray, sample_rate: int) -> CacheEntry:
         """Store mono float samples in [-1, 1] under ``key`` and return the entry."""
@@ -99,3 +108,16 @@ class SegmentCache:
         meta = {"sample_rate": sample_rate, "frames": int(samples.size), "sha256": digest}
         write_text(sidecar, json.dumps(meta) + "\n")
         return CacheEntry(audio, sample_rate, int(samples.size))
+
+
+def _decodes(entry: CacheEntry) -> bool:
+    """Whether the entry's audio is the FLAC its sidecar describes (a hash only proves the bytes are the
+    ones stored, and bytes can be stored wrong): its header is read, not its samples, so this is cheap."""
+    import soundfile
+
+    try:
+        info = soundfile.info(str(entry.audio))
+    except (soundfile.LibsndfileError, RuntimeError, OSError):
+        return False
+    return (info.format, info.samplerate, info.frames, info.channels) == ("FLAC", entry.sample_rate,
+                                                                         entry.frames, 1)
