@@ -216,7 +216,7 @@ def _parse_voice_swaps(
 
 
 def _produce(
-    script: Script, source: Path, out: Path, workers: int | None, options: MixOptions
+    script: Script, source: Path, out: Path, workers: int | None, options: MixOptions, confirmed: bool = False
 ) -> tuple[Episode, list[RenderedSegment], float]:
     """Render and master one script with progress bars; returns (episode, segments, seconds).
 
@@ -228,12 +228,14 @@ def _produce(
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+    from pipeline.mix.estimate import check_size
     from pipeline.mix.master import master, preflight
     from pipeline.synth.progress import render_progress
     from pipeline.synth.render import render
 
     started = time.perf_counter()
     _check_workers(workers)
+    check_size(script, options.bitrate_kbps, out, confirmed)  # a pasted book asks first
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     console = _console()
     try:
@@ -316,6 +318,7 @@ Target = Annotated[float, typer.Option("--target", help="Integrated loudness in 
 Bitrate = Annotated[int, typer.Option("--bitrate", help="Constant MP3 bitrate in kbps.")]
 Master = Annotated[str | None, typer.Option("--master", help="Also write a lossless master: flac or wav.")]
 Cover = Annotated[Path | None, typer.Option("--cover", help="Cover image (JPEG/PNG) to embed.")]
+Yes = Annotated[bool, typer.Option("--yes", help="Render even a script longer than 3 hours of audio.")]
 
 
 @app.command("render")
@@ -332,6 +335,7 @@ def render_command(
     bitrate: Bitrate = 96,
     master_format: Master = None,
     cover: Cover = None,
+    yes: Yes = False,
 ) -> None:
     """Render a script to a mastered MP3 with chapters and transcripts.
 
@@ -347,7 +351,7 @@ def render_command(
     except ValueError as exc:
         raise EssaycastError(f"cannot swap voices: {exc}") from None
     out = output or Path("output") / f"{script.stem}.mp3"
-    _summarise(*_produce(loaded, script, out, workers, options))
+    _summarise(*_produce(loaded, script, out, workers, options, yes))
 
 
 @app.command("make")
@@ -362,8 +366,10 @@ def make_command(
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
+    yes: Yes = False,
 ) -> None:
     """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it."""
+    from pipeline.mix.estimate import check_size
     from pipeline.publish import publish
     from pipeline.publish.publisher import check_site, episode_slug
     from pipeline.script import load
@@ -373,8 +379,10 @@ def make_command(
 
     options = _mix_options(target, bitrate, None, None)
     check_site(site, episode_slug(Path(f"{source.stem}.mp3")))  # a broken site costs no render
+    out = _made_episode(site, source.stem)
     notes: list[str] = []
     script = script_from(source, parse_cast_options(cast or []), title)
+    check_size(script, bitrate, out, yes)  # before a draft is written
     if source.suffix.lower() in SCRIPT_SUFFIXES:
         script_path = source
     else:
@@ -389,8 +397,7 @@ def make_command(
             resolve_voices(script)
             save(script, script_path)
             notes.append(f"script: {script_path} (drafted)")
-    out = _made_episode(site, source.stem)
-    episode, segments, seconds = _produce(script, script_path, out, workers, options)
+    episode, segments, seconds = _produce(script, script_path, out, workers, options, yes)
     done = publish(episode, site)
     for warning in done.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -196,7 +196,7 @@ def master(
         return Episode.load(out)
     # The MP3 is renamed into place last: its fingerprint tag says the set is current.
     with atomic_paths({**targets, "mp3": out}) as tmp, scratch_dir(out, "mix") as work:
-        mp3 = tmp.pop("mp3")
+        mp3 = tmp["mp3"]
         pieces = _pieces(script, segments, inputs)
         parts = _master_parts(_Episode(script, options, inputs, tmp.get("master")), pieces, work, report)
         timeline = _lay_out(parts, pieces, mp3, options.rate)
