@@ -235,8 +235,8 @@ def _produce(
 
     started = time.perf_counter()
     _check_workers(workers)
-    check_size(script, options.bitrate_kbps, out, confirmed)  # a pasted book asks first
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
+    check_size(script, options.bitrate_kbps, out, confirmed)  # a pasted book asks first
     console = _console()
     try:
         with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:

@@ -74,9 +74,9 @@ def check_size(script: Script, bitrate_kbps: int, out: Path, confirmed: bool) ->
     folder = Path(out).parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
-    free = shutil.disk_usage(folder).free if folder.is_dir() else None
-    if free is not None and cost.disk_bytes > free:
-        raise EssaycastError(f"this script is {cost.describe()}; {folder} has {free / 1e9:.1f} GB free",
+    usage = shutil.disk_usage(folder) if folder.is_dir() else None
+    if usage is not None and usage.total and cost.disk_bytes > usage.free:  # total 0: not a real disk
+        raise EssaycastError(f"this script is {cost.describe()}; {folder} has {usage.free / 1e9:.1f} GB free",
                              hint="free some disk space, or render a shorter script")
     return cost
 
