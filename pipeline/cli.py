@@ -378,6 +378,7 @@ def make_command(
     from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
+    _check_workers(workers)
     check_site(site, episode_slug(Path(f"{source.stem}.mp3")))  # a broken site costs no render
     out = _made_episode(site, source.stem)
     notes: list[str] = []
