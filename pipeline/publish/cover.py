@@ -27,6 +27,11 @@ _BACKGROUNDS = ((0x1F, 0x3A, 0x5F), (0x3D, 0x2C, 0x5C), (0x1E, 0x4D, 0x40), (0x5
                 (0x2B, 0x2B, 0x2B), (0x4A, 0x3B, 0x1F))
 _INK = (0xFA, 0xF7, 0xF0)
 
+LOOK_ALIKES = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
+               "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "—": "-", "–": "-", "‘": "'", "’": "'",
+               "“": '"', "”": '"'}
+"""What to draw for Latin letters and punctuation with no decomposition, when the font lacks them."""
+
 NOT_A_GLYPH = "\ue000"
 """A private-use character no font draws: what the font's "missing glyph" box looks like."""
 _ACCENT = (0xE8, 0xB9, 0x4A)
@@ -87,15 +92,16 @@ def _font(px: int):
 
 
 def _drawable(text: str, font) -> str:
-    """``text`` as the font can draw it: letters it lacks are decomposed to their base letter (Á → A)
-    when it has that, else dropped (Hebrew, emoji), rather than drawn as empty boxes."""
+    """``text`` as the font can draw it: letters it lacks become their base letter (Á → A) or a
+    look-alike (ß → ss) when it has those, else are dropped (Hebrew, emoji), rather than drawn as
+    empty boxes."""
     import unicodedata
 
     missing = _glyph_signature(font, NOT_A_GLYPH)
     kept = []
     for char in text:
-        for candidate in (char, unicodedata.normalize("NFKD", char)[:1]):
-            if candidate.isspace() or _glyph_signature(font, candidate) != missing:
+        for candidate in (char, unicodedata.normalize("NFKD", char)[:1], LOOK_ALIKES.get(char, "")):
+            if candidate and (candidate.isspace() or _glyph_signature(font, candidate) != missing):
                 kept.append(candidate)
                 break
     return " ".join("".join(kept).split())
