@@ -135,12 +135,12 @@ def test_chapter_frames_come_toc_first_then_in_time_order(tmp_path: Path) -> Non
     assert read_tags(mp3).chapters == chapters
 
 
-def test_srt_drops_markup_that_players_would_obey() -> None:
+def test_srt_makes_markup_that_players_would_obey_plain() -> None:
     from pipeline.mix.sidecars import srt
 
     cue = Cue(0, 1000, "narrator", "Bold <b>claims</b> and <script>alert(1)</script> {\\an8}up; 2 < 3 > 1.")
     text = srt([cue]).splitlines()[2]
-    assert text == "Bold claims and alert(1) up; 2 < 3 > 1."
+    assert text == "Bold ‹b›claims‹/b› and ‹script›alert(1)‹/script› {an8}up; 2 < 3 > 1."
 
 
 def test_mastering_frees_each_parts_scratch_once_it_is_encoded(tmp_path: Path) -> None:

@@ -80,11 +80,17 @@ def srt(cues: Sequence[Cue]) -> str:
     several = len({cue.speaker for cue in cues}) > 1
     blocks = []
     for number, cue in enumerate(cues, 1):
-        # Players take <b>, <font> and {\\an8} in SRT as formatting, and SRT has no escapes: drop them.
-        text = " ".join(_SRT_MARKUP.sub("", cue.text).split())
+        text = _SRT_MARKUP.sub(_inert, cue.text)
         line = f"{speaker_label(cue.speaker)}: {text}" if several else text
         blocks.append(f"{number}\n{_timing(cue, ',')}\n{line}\n")
     return "\n".join(blocks)
+
+
+def _inert(markup: re.Match[str]) -> str:
+    """Tag-like text made plain for SRT, which has no escapes and whose players obey <b>, <font> and
+    {\\an8}: angle brackets become look-alike quotes (the words stay), an override loses its backslash."""
+    text = markup.group()
+    return f"‹{text[1:-1]}›" if text.startswith("<") else text.replace("\\", "", 1)
 
 
 SIDECAR_WRITERS: dict[str, Callable[..., str]] = {"vtt": vtt, "srt": srt}
