@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 COQUI_VENV := .venv-coqui
 COQUI_STAMP := $(COQUI_VENV)/.installed
 
-.PHONY: demo test test-coqui lint bench browser clean
+.PHONY: demo test test-coqui lint bench browser mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,5 +49,13 @@ test-coqui: $(COQUI_STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# Mutation testing (mutmut) of the modules that guard correctness, one module at a time with the
+# tests that exercise it, each time-boxed (MUTATE_MINUTES, default 20; a stopped module goes on from
+# there next time). Not part of `make test`. `make mutate MUTATE="cache-key pause"` runs some targets
+# (tests/mutate.py lists them); results in .mutate/, explained in docs/testing.md.
+mutate: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,mutate]'
+	nice -n 10 $(BIN)/python tests/mutate.py $(MUTATE)
+
 clean:
-	rm -rf $(VENV) $(COQUI_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(COQUI_VENV) .pytest_cache .ruff_cache .mutate

@@ -79,22 +79,67 @@ def script_command(
 
 
 @app.command()
-def voices() -> None:
-    """List the voice profiles: engine, sample rate, licence, and whether each can speak now."""
+def voices(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the profiles as a JSON list.")] = False,
+    compare: Annotated[bool, typer.Option(
+        "--compare", help="Have every usable voice read the same text and say which sound alike.")] = False,
+    sample: Annotated[Path | None, typer.Option(
+        "--sample", help="Write a sentence per usable voice into this folder, with index.html.")] = None,
+) -> None:
+    """List the voice profiles: engine, gender and pitch, licence, whether each can speak now.
+
+    Which voices each is distinct from (by timbre) is shown once they have been compared
+    (--compare renders a sentence per voice; later listings read it from the cache).
+    """
+    import contextlib
+    import json
+
     from rich.console import Console
     from rich.table import Table
 
+    from pipeline.mix.check.voices import compare as compare_voices
     from pipeline.synth.voices import voice_statuses
 
-    table = Table("voice", "engine", "rate", "licence")
+    statuses = voice_statuses()
+    usable = [status.voice for status in statuses if not status.problem]
+    console = _console()
+    if sample is not None:
+        from pipeline.synth.audition import write_samples
+
+        page = write_samples(usable, sample, on_sample=lambda voice, path: console.print(f"wrote {path}"))
+        console.print(f"wrote {page}: open it to listen to {len(usable)} voices")
+    with console.status("each voice reads the comparison text…") if compare else contextlib.nullcontext():
+        comparison = compare_voices(usable, synthesize=compare)
+    compared = {measure.name for measure in comparison.voices}
+
+    def distinct(name: str) -> list[str] | None:
+        return comparison.distinct_from(name) if name in compared and len(compared) > 1 else None
+
+    if as_json:
+        rows = [{
+            "name": s.voice.name, "engine": s.voice.engine, "usable": not s.problem, "reason": s.problem,
+            "gender": s.voice.gender, "pitch": s.voice.pitch, "description": s.voice.description,
+            "license": s.voice.license, "sample_rate": s.sample_rate, "distinct_from": distinct(s.voice.name),
+        } for s in statuses]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table("voice", "engine", "rate", "sounds", "licence")
     table.add_column("usable now", overflow="fold")  # fold, not cut: the reason may hold a path to fix
+    table.add_column("distinct from")
     table.add_column("description")
-    for status in voice_statuses():
+    for status in statuses:
         rate = f"{status.sample_rate / 1000:g} kHz" if status.sample_rate else "?"
-        usable = f"[red]no:[/red] {status.problem}" if status.problem else "[green]yes[/green]"
+        usable_now = f"[red]no:[/red] {status.problem}" if status.problem else "[green]yes[/green]"
         voice = status.voice
-        table.add_row(voice.name, voice.engine, rate, voice.license, usable, voice.description)
+        sounds = " · ".join(part for part in (voice.gender, voice.pitch) if part) or "?"
+        others = distinct(voice.name)
+        apart = "? (voices --compare)" if others is None else ", ".join(others) or "none"
+        table.add_row(voice.name, voice.engine, rate, sounds, voice.license, usable_now,
+                      "–" if status.problem else apart, voice.description)
     Console().print(table)
+    for first, second, distance in comparison.alike():
+        alike = f"[yellow]{first} and {second} sound alike[/yellow] (timbre distance {distance:.2f})"
+        console.print(alike, highlight=False)
 
 
 @app.command()
@@ -106,8 +151,12 @@ def say(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="WAV file to write (default: say-VOICE.wav).")
     ] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Also print the text after the lexicon and the phonemes spoken.")] = False,
 ) -> None:
-    """Audition a voice: speak TEXT into a WAV file."""
+    """Audition a voice: speak TEXT into a WAV file (pronounced as the lexicon files say)."""
+    from pipeline.synth.lexicon import load_lexicon
+    from pipeline.synth.render import explain as explain_text
     from pipeline.synth.render import say as speak_to_file
     from pipeline.synth.voices import get_voice
 
@@ -115,7 +164,15 @@ def say(
         raise EssaycastError("nothing to say", hint='give some text: essaycast say "Hello there."')
     dest = output or Path(f"say-{voice}.wav")
     _check_say_output(dest)
-    seconds = speak_to_file(get_voice(voice), text, dest)
+    profile, lexicon = get_voice(voice), load_lexicon()
+    if explain:
+        explanation = explain_text(profile, text, lexicon)
+        print(f"text: {explanation.text}")
+        for phonemes in explanation.phonemes or ("(this engine cannot show its phonemes)",):
+            print(f"phonemes: {phonemes}")
+        for warning in explanation.warnings:
+            _console().print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    seconds = speak_to_file(profile, text, dest, lexicon)
     _console().print(f"wrote {dest} ({seconds:.1f} s, voice {voice})")
 
 
@@ -238,9 +295,12 @@ def _produce(
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     check_size(script, options.bitrate_kbps, out, confirmed)  # a pasted book asks first
     console = _console()
+
+    def warn(message: str) -> None:
+        console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
     try:
         with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:
-            segments = render(script, workers=workers, on_progress=on_segment)
+            segments = render(script, workers=workers, on_progress=on_segment, on_warning=warn)
     except KeyboardInterrupt:
         raise Interrupted("interrupted", hint="finished segments are cached; run again to resume") \
             from None
@@ -362,7 +422,7 @@ def make_command(
     site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
     title: Annotated[str | None, typer.Option("--title", help="Episode title.")] = None,
     redraft: Annotated[bool, typer.Option(
-        "--redraft", help="Replace an edited draft script beside the essay with a fresh draft.")] = False,
+        "--redraft", help="Replace the edited draft (script/ESSAY.md) with a fresh one.")] = False,
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
@@ -387,7 +447,7 @@ def make_command(
     if source.suffix.lower() in SCRIPT_SUFFIXES:
         script_path = source
     else:
-        script_path = Path("script") / f"{source.stem}.md"  # the editable script, beside the essays
+        script_path = Path("script") / f"{source.stem}.md"  # the editable draft, in ./script/
         if script_path.exists() and not redraft and load(script_path) != script:
             # The producer edited the draft: their edits win over a fresh draft.
             script = load(script_path)
@@ -473,25 +533,42 @@ def serve_command(
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and a non-zero exit."""
+    """Console entry point: user errors (usage errors too) become one line on stderr and a non-zero exit."""
+    try:  # the click typer runs on: its own copy in newer typer releases
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    except ImportError:
+        from click.exceptions import NoArgsIsHelpError, UsageError
+
     # Child interpreters get these flags. Python's resource tracker is one: after a kill -9 of this
     # process it frees the worker pool's semaphores, which is right, and would warn of "leaked
     # semaphore objects" on the user's terminal, which is noise.
     sys.warnoptions.append(f"ignore:resource_tracker:UserWarning:{RESOURCE_TRACKER}")
     try:
-        app()  # standalone mode: typer handles --help, usage errors and exit codes itself
+        # Not standalone: usage errors come here instead of becoming typer's boxed panel.
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a bare `essaycast`: typer has shown the help already
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "essaycast"
+        print(f"essaycast: error: {exc.format_message()} (see {command} --help)", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C outside the long stages
+            print("essaycast: error: interrupted", file=sys.stderr)
+            sys.exit(INTERRUPTED_EXIT)
+        print("essaycast: aborted", file=sys.stderr)
+        sys.exit(1)
     except EssaycastError as exc:
         print(f"essaycast: error: {exc}", file=sys.stderr)
         sys.exit(INTERRUPTED_EXIT if isinstance(exc, Interrupted) else 1)
-    except KeyboardInterrupt:  # outside the long stages: nothing to resume, still one line
-        print("essaycast: error: interrupted", file=sys.stderr)
-        sys.exit(INTERRUPTED_EXIT)
     except Exception as exc:  # last line of defence: never show a traceback
         if os.environ.get("ESSAYCAST_DEBUG"):
             raise
         print(f"essaycast: internal error: {type(exc).__name__}: {exc} "
               "(set ESSAYCAST_DEBUG=1 for a traceback and please report it)", file=sys.stderr)
         sys.exit(70)
+    if isinstance(code, int) and code:  # --help and the like return their exit status
+        sys.exit(code)
 
 
 if __name__ == "__main__":

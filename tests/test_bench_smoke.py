@@ -58,7 +58,7 @@ def test_long_script_repeats_with_distinct_text(bench: dict[str, ModuleType]) ->
     speakers = [segment.speaker for section in long.sections for segment in section.segments]
     assert speakers == 3 * [segment.speaker for section in script.sections for segment in section.segments]
     assert parse(write(long)) == long  # bench/run.py saves it as Markdown
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="times must be 1 to"):
         bench["long_script"].repeated(script, bench["long_script"].MAX_TIMES + 1)
 
 

@@ -80,6 +80,12 @@ CASES: dict[str, BadInput] = {
                                 {"essay.txt": "A title\n\nShe said hello.\n"}),
     "bad --cast profile": BadInput(("script", "essay.txt", "--cast", "samantha=Nope!"), "Nope!",
                                    {"essay.txt": "A title\n\nShe said hello.\n"}),
+    # Usage errors (typer's own checks) are one line too, not a boxed panel.
+    "missing argument": BadInput(("render",), "Missing argument 'script'"),
+    "option value of the wrong type": BadInput(("render", "one.md", "--bitrate", "fast"), "'--bitrate'",
+                                               {"one.md": ONE_LINE}),
+    "unknown option": BadInput(("render", "one.md", "--loud"), "--loud", {"one.md": ONE_LINE}),
+    "unknown command": BadInput(("rendre", "one.md"), "No such command 'rendre'"),
     "make casting an unknown profile": BadInput(("make", "essay.txt", "--cast", "nobody"), "unknown voice",
                                                 {"essay.txt": 'A title\n\n"Here," said Nobody.\n'}),
     "profile with a missing model file": BadInput(

@@ -218,8 +218,12 @@ def test_episode_page_plays_in_chromium_and_chapters_seek_the_player(
                 "(() => { const p = document.getElementById('player'); p.pause(); return p.currentTime; })()")
             # Clicking also starts playback, so the clock may have moved on by a few frames.
             assert position == pytest.approx(chapter.start_ms / 1000, abs=0.25), chapter.title
-            highlighted = devtools.evaluate("document.querySelector('.chapters button.current')?.textContent")
-            assert highlighted is None or chapter.title in highlighted
+            # The player's clock moved to the chapter: its button, and only it, is highlighted.
+            highlighted = wait_for(devtools, "(() => { const c = [...document.querySelectorAll("
+                                             "'.chapters button.current')]; return c.length === 1"
+                                             f" && c[0].textContent.includes({json.dumps(chapter.title)})"
+                                             " && c[0].textContent; })()")
+            assert chapter.title in highlighted
 
         devtools.evaluate("window.scrollTo(0, 0)")
         metrics = devtools.call("Page.getLayoutMetrics")["cssContentSize"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,6 +36,13 @@ def test_round_trip(cache: SegmentCache) -> None:
 
     audio, rate = soundfile.read(found.audio, dtype="float32")
     assert rate == 22050 and np.max(np.abs(audio - tone())) < 1e-5  # 24-bit PCM
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG base directories")
+def test_the_default_cache_is_the_users_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ESSAYCAST_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == tmp_path / "xdg" / "essaycast"
 
 
 def test_environment_moves_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.errors import EssaycastError
 from pipeline.script.model import Cast, Script, Section, Segment
 from pipeline.synth.engines import engine_module, kokoro
 from pipeline.synth.render import render, speak
@@ -190,3 +191,35 @@ def test_cli_voices_lists_profiles(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for name in ("narrator", "samantha", "slt", "piper", "kokoro", "22.05 kHz", "CC0-1.0"):
         assert name in done.stdout
+
+
+# --- Kokoro speaker blends ------------------------------------------------------------------------
+
+
+def test_a_blend_normalises_its_weights() -> None:
+    blend = kokoro.Blend.parse("jf_gongitsune:7 + jm_kumo:3", "test")
+    assert blend.parts == (("jf_gongitsune", 0.7), ("jm_kumo", 0.3))
+    assert kokoro.Blend.parse("jf_gongitsune:0.7+jm_kumo:0.3", "test") == blend
+    assert kokoro.Blend.parse("jf_alpha + jm_kumo", "test").parts == (("jf_alpha", 0.5), ("jm_kumo", 0.5))
+
+
+@pytest.mark.parametrize("speaker", ["jf_alpha:", "jf_alpha + ", "jf_alpha:-1 + jm_kumo", "jf_alpha:0"])
+def test_a_malformed_blend_is_a_clear_error(speaker: str) -> None:
+    with pytest.raises(EssaycastError, match=r"blend|positive"):
+        kokoro.Blend.parse(speaker, "voices/x.toml")
+
+
+def test_a_blend_mixes_the_style_tables(shipped: dict[str, Voice]) -> None:
+    with np.load(kokoro._packaged("voices_ja.npz")) as data:
+        pack = {name: np.asarray(data[name]) for name in ("jf_gongitsune", "jm_kumo")}
+    mixed = kokoro.Blend.parse("jf_gongitsune:0.7 + jm_kumo:0.3", "test").style(pack)
+    expected = 0.7 * pack["jf_gongitsune"] + 0.3 * pack["jm_kumo"]
+    assert np.allclose(mixed, expected.reshape(mixed.shape), atol=1e-6)
+    single = kokoro.Blend.parse("jm_kumo", "test").style(pack)
+    assert np.array_equal(single, pack["jm_kumo"].reshape(single.shape))
+
+
+def test_a_blend_with_an_unknown_pack_entry_cannot_speak(shipped: dict[str, Voice]) -> None:
+    voice = replace(shipped["iris"], speaker="jf_gongitsune:0.5 + jm_nobody:0.5")
+    assert "no speaker 'jm_nobody'" in kokoro.availability(voice)
+    assert kokoro.availability(shipped["iris"]) == ""

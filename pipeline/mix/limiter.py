@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.mix.loudness import true_peak_envelope
+from pipeline.mix.loudness import CONTEXT, true_peak_envelope
 
 LOOKAHEAD_MS = 5.0
 """How long before a peak the gain starts to drop (and how long the attack ramp lasts)."""
 RELEASE_MS_PER_6DB = 150.0
 """How long the gain takes to come back 6 dB after a peak."""
-CONTEXT = 16
-"""Frames of signal either side that the 4× interpolation filter needs."""
 
 
 class TruePeakLimiter:

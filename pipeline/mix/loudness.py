@@ -25,6 +25,9 @@ STEPS_PER_BLOCK = 4
 """A 400 ms gating block is four 100 ms steps (75 % overlap)."""
 OVERSAMPLING = 4
 """True peak is read from the signal oversampled four times (BS.1770-4 Annex 2)."""
+CONTEXT = 16
+"""Frames of signal either side that the 4× interpolation filter needs (streamed meters and the
+limiter keep this many back for the next block)."""
 BLOCK_FRAMES = 1 << 16
 """Frames per read when measuring a file."""
 
@@ -123,16 +126,13 @@ def gated_loudness(steps: np.ndarray, step: int) -> float:
 class TruePeakMeter:
     """Largest absolute value of a mono signal oversampled 4×, fed in blocks."""
 
-    CONTEXT = 16
-    """Frames either side the interpolation filter needs; the last ones wait for the next block."""
-
     def __init__(self) -> None:
-        self._tail = np.zeros(2 * self.CONTEXT)
+        self._tail = np.zeros(2 * CONTEXT)
         self._peak = 0.0
 
     def _scan(self, x: np.ndarray, end: int) -> None:
         """Peak of the interpolated ``x`` from its CONTEXT-th frame up to frame ``end``."""
-        up = true_peak_envelope(x)[self.CONTEXT: end]
+        up = true_peak_envelope(x)[CONTEXT: end]
         if len(up):
             self._peak = max(self._peak, float(up.max()))
 
@@ -141,14 +141,14 @@ class TruePeakMeter:
         if not len(samples):
             return
         x = np.concatenate((self._tail, np.asarray(samples, dtype=np.float64)))
-        self._scan(x, len(x) - self.CONTEXT)
-        self._tail = x[-2 * self.CONTEXT:]
+        self._scan(x, len(x) - CONTEXT)
+        self._tail = x[-2 * CONTEXT:]
 
     @property
     def peak(self) -> float:
         """Linear true peak so far (the signal taken to end here)."""
-        x = np.concatenate((self._tail, np.zeros(self.CONTEXT)))
-        up = true_peak_envelope(x)[self.CONTEXT: 2 * self.CONTEXT]
+        x = np.concatenate((self._tail, np.zeros(CONTEXT)))
+        up = true_peak_envelope(x)[CONTEXT: 2 * CONTEXT]
         return max(self._peak, float(up.max()))
 
     @property

@@ -4,7 +4,7 @@
 
 1. check every input file and open every output (atomically) before any work;
 2. cut the episode into parts at its section breaks (``parts``) and take every part already
-   mastered from the part cache; the others are mastered side by side, each in five steps:
+   mastered from the part cache; the others are mastered side by side, each in four steps:
    a. assemble its intro, segments, pauses and outro into a temporary float file (``assemble``),
       measuring each speaker's loudness on the way;
    b. level the speakers: mix them with the ducked music bed through the limiter, streaming, and
@@ -13,7 +13,8 @@
    c. gain the whole part once to the target, limit true peaks with a look-ahead limiter and
       encode the MP3 (and the lossless master) with libsndfile;
    d. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
-      loudness off target, adjust the limiter ceiling / gain and encode again;
+      loudness off target, adjust the limiter ceiling / gain and encode again (at most
+      ``ATTEMPTS`` times; a part still over the ceiling after the last is refused, never shipped);
 3. lay the parts' MPEG frames end to end, placing every piece where it is heard;
 4. tag the MP3 (ID3v2 with chapters) and write the sidecars (chapters JSON, VTT, SRT, cover).
 
@@ -32,7 +33,6 @@ import contextlib
 import dataclasses
 import datetime
 import hashlib
-import itertools
 import json
 import math
 import os
@@ -87,7 +87,8 @@ cost a second encoding (half of mastering's time); 0.7 dB lands the first one un
 LOUDNESS_AIM_LU = 0.5
 """Encode again when the MP3's loudness is further than this from the target."""
 ATTEMPTS = 4
-"""Encodings tried before settling for the last one."""
+"""Encodings tried; after the last, a loudness still off target is accepted, a peak over the ceiling
+is refused."""
 FINGERPRINT_VERSION = 2
 """Bumped whenever mastering changes what it makes of the same inputs, so older MP3s are redone."""
 PHASES: tuple[str, ...] = ("assembling", "mixing", "mastering", "verifying")
@@ -386,6 +387,11 @@ def _encode(
             break
         ceiling -= max(over, 0.0) + (0.1 if over > 0 else 0.0)
         gain_db += off
+    if over > 0:
+        raise EssaycastError(
+            f"the MP3 still peaks at {measured.dbtp:.2f} dBTP, over the {options.ceiling_dbtp:g} dBTP "
+            f"ceiling, after {ATTEMPTS} encodings",
+            hint="encode at a higher bitrate (--bitrate 128)")
     return measured
 
 
@@ -449,8 +455,14 @@ def _write_audio(
         encoder = files.enter_context(ThreadPoolExecutor(1, thread_name_prefix="encoder"))
         in_flight: Future[None] | None = None
         written = 0
-        limited = (limiter.process(block * gain) for block in mix())
-        for block in itertools.chain(limited, [limiter.flush()]):
+
+        def limited() -> Iterator[np.ndarray]:
+            # flush() only once everything went in: called early it would delay the whole output.
+            for block in mix():
+                yield limiter.process(block * gain)
+            yield limiter.flush()
+
+        for block in limited():
             if in_flight is not None:
                 in_flight.result()
             in_flight = encoder.submit(_write_block, sinks, block)

@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.errors import EssaycastError
-from pipeline.script import attribution, sentences
+from pipeline.script import attribution, sentences, speech
 from pipeline.script.attribution import Characters, Piece
 from pipeline.script.model import NARRATOR, SPEAKER_RE, Cast, Pause, Script, Section, Segment
-from pipeline.script.speech import for_speech
 
 CLAUSE_PAUSE_MS = 200
 """After part of a sentence too long to say in one go."""
@@ -240,17 +239,18 @@ def _spoken(piece: Piece) -> list[_Spoken]:
     for sentence in sentences.split(piece.text, piece.keep_whole):
         parts = sentences.split_long(piece.text, sentence, MAX_SEGMENT_CHARS)
         for index, (start, end) in enumerate(parts):
-            text = for_speech(piece.text[start:end])
-            if not any(char.isalnum() for char in text):
+            said = speech.spoken(piece.text[start:end])
+            if not any(char.isalnum() for char in said.text):
                 continue
             here = []
             while next_note < len(notes) and notes[next_note][0] < end:
                 here.append(notes[next_note][1])
                 next_note += 1
             pause = CLAUSE_PAUSE_MS if index < len(parts) - 1 else SENTENCE_PAUSE_MS
-            spoken.append(_Spoken(piece.speaker, text, pause, _note(" ".join(here))))
+            note = "; ".join(filter(None, (" ".join(here), said.note)))  # who says it, then how
+            spoken.append(_Spoken(piece.speaker, said.text, pause, _note(note)))
     if spoken:
-        spoken[0].note = _note(f"{piece.note} {spoken[0].note}")
+        spoken[0].note = _note("; ".join(filter(None, (piece.note, spoken[0].note))))
         if not _SENTENCE_END.search(piece.text):
             spoken[-1].pause_ms = TURN_PAUSE_MS
     return spoken

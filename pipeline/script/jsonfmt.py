@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.script.error import ScriptError
-from pipeline.script.model import NARRATOR, Audio, Cast, Pause, Script, Section, Segment
+from pipeline.script.model import NARRATOR, Audio, Cast, Pause, Script, Section, Segment, lexicon_entry
+
+if TYPE_CHECKING:
+    from pipeline.script.model import Pronunciation
 
 _TEXT_KEYS = ("title", "author", "description", "language", "cover")
 
@@ -33,6 +36,8 @@ def to_json(script: Script) -> str:
             for section in script.sections
         ],
     }
+    if script.lexicon:  # only when there is one, so scripts without a lexicon read as before
+        document["lexicon"] = {word: entry.to_value() for word, entry in script.lexicon.items()}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -101,8 +106,15 @@ class _Reader:
                 settings[f.name] = float(setting) if number else setting
         return self.model(Audio, where, **settings)
 
+    def lexicon(self, value: Any, where: str) -> dict[str, Pronunciation]:
+        mapping = self.typed(value, dict, where, 'an object of word: "respelling" or {"ipa": "..."}')
+        lexicon = {}
+        for word, entry in mapping.items():
+            lexicon[word] = self.model(lexicon_entry, f"{where}.{word}", word, entry)
+        return lexicon
+
     def script(self, value: Any) -> Script:
-        data = self.object(value, "", ("sections",), (*_TEXT_KEYS, "cast", "audio", "notes"))
+        data = self.object(value, "", ("sections",), (*_TEXT_KEYS, "cast", "audio", "notes", "lexicon"))
         meta = {key: self.typed(data[key], str, key, "a string") for key in _TEXT_KEYS if key in data}
         notes = self.typed(data.get("notes", []), list, "notes", "a list of strings")
         for index, note in enumerate(notes):
@@ -111,7 +123,8 @@ class _Reader:
         sections = tuple(self.section(item, f"sections[{i}]") for i, item in enumerate(items))
         return self.model(
             Script, "", sections=sections, cast=self.cast(data.get("cast", {NARRATOR: NARRATOR}), "cast"),
-            audio=self.audio(data.get("audio", {}), "audio"), notes=tuple(notes), **{"title": "", **meta},
+            audio=self.audio(data.get("audio", {}), "audio"), notes=tuple(notes),
+            lexicon=self.lexicon(data.get("lexicon", {}), "lexicon"), **{"title": "", **meta},
         )
 
 

@@ -24,9 +24,11 @@ from pipeline.script.model import (
     Audio,
     Cast,
     Pause,
+    Pronunciation,
     Script,
     Section,
     Segment,
+    lexicon_entry,
 )
 
 FENCE = "+++"
@@ -70,6 +72,14 @@ def _toml_value(value: object) -> str:
     return toml_string(value) if isinstance(value, str) else repr(value)
 
 
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_string(key)
+
+
+def _toml_entry(entry: Pronunciation) -> str:
+    return toml_string(entry.respelling) if entry.respelling else f"{{ ipa = {toml_string(entry.ipa)} }}"
+
+
 def format_pause(pause: Pause) -> str:
     """Pause markup in canonical form: whole seconds as ``[pause 2s]``, anything else in ms."""
     length = f"{pause.ms // 1000}s" if pause.ms and pause.ms % 1000 == 0 else f"{pause.ms}ms"
@@ -96,6 +106,9 @@ def _front_matter(script: Script) -> list[str]:
         lines.append(f"cover = {toml_string(script.cover)}")
     lines += ["", "[cast]"]
     lines += [f"{name} = {toml_string(profile)}" for name, profile in script.cast.voices.items()]
+    if script.lexicon:
+        lines += ["", "[lexicon]"]
+        lines += [f"{_toml_key(word)} = {_toml_entry(entry)}" for word, entry in script.lexicon.items()]
     if script.audio != Audio():
         lines += ["", "[audio]"]
         lines += [f"{f.name} = {_toml_value(getattr(script.audio, f.name))}" for f in fields(Audio)
@@ -276,6 +289,17 @@ class _Parser:
             except ValueError as exc:
                 raise self.error(self.key_line(speaker, end, "cast"), 1, str(exc)) from None
         self.cast = Cast({NARRATOR: NARRATOR, **value})
+
+    def _lexicon_key(self, key: str, value: object, end: int) -> None:
+        if not isinstance(value, dict):
+            raise self.error(self.key_line(key, end), 1, 'lexicon must be a table of word = "respelling"')
+        lexicon = {}
+        for word, entry in value.items():
+            try:
+                lexicon[word] = lexicon_entry(word, entry)
+            except ValueError as exc:
+                raise self.error(self.key_line(word, end, "lexicon"), 1, str(exc)) from None
+        self.meta["lexicon"] = lexicon
 
     def _audio_key(self, key: str, value: object, end: int) -> None:
         if not isinstance(value, dict):
@@ -526,6 +550,7 @@ _FRONT_MATTER_KEYS: dict[str, Callable[[_Parser, str, object, int], None]] = {
     "language": _Parser._text_key,
     "cover": _Parser._text_key,
     "cast": _Parser._cast_key,
+    "lexicon": _Parser._lexicon_key,
     "audio": _Parser._audio_key,
 }
 """Front matter key → its reader; any other key is an error (it is almost always a typo)."""

@@ -151,6 +151,52 @@ class Audio:
             raise ValueError("attack_ms and release_ms cannot be negative")
 
 
+LEXICON_WORD_RE = re.compile(r"[^\W_](?:[\w'’.-]*\w)?\Z")
+"""A lexicon entry's word: letters and digits, with apostrophes, dots or hyphens inside (``O'Neill``)."""
+
+
+@dataclass(frozen=True)
+class Pronunciation:
+    """How to say one word of the lexicon: a respelling, or IPA phonemes for engines that take them."""
+
+    respelling: str = ""
+    """Ordinary spelling that every engine reads the intended way (``Jones`` for ``Jonze``)."""
+    ipa: str = ""
+    """IPA phonemes (``wɑːˈkiːn``), spoken as given by engines that take phonemes."""
+
+    def __post_init__(self) -> None:
+        if bool(self.respelling) == bool(self.ipa):
+            raise ValueError("a lexicon entry is either a respelling or { ipa = \"...\" }, exactly one")
+        _check_text(self.respelling or self.ipa, "a pronunciation")
+        if "[" in self.ipa or "]" in self.ipa:
+            raise ValueError("IPA phonemes cannot contain brackets")
+
+    @classmethod
+    def from_value(cls, value: object) -> Pronunciation:
+        """An entry as written in front matter or JSON: ``"Jones"`` or ``{ ipa = "..." }``."""
+        if isinstance(value, str):
+            return cls(respelling=value)
+        if isinstance(value, dict) and set(value) == {"ipa"} and isinstance(value["ipa"], str):
+            return cls(ipa=value["ipa"])
+        raise ValueError('a lexicon entry must be a respelling ("Jones") or { ipa = "..." }')
+
+    def to_value(self) -> str | dict[str, str]:
+        """The entry as written in front matter or JSON (the inverse of `from_value`)."""
+        return self.respelling or {"ipa": self.ipa}
+
+
+def check_lexicon_word(word: str) -> None:
+    """Raise ValueError unless ``word`` can be a lexicon entry: one word, as `LEXICON_WORD_RE` says."""
+    if not LEXICON_WORD_RE.match(word):
+        raise ValueError(f"bad lexicon word {word!r} (one word: letters, digits, ' . - inside)")
+
+
+def lexicon_entry(word: str, value: object) -> Pronunciation:
+    """One lexicon entry as written (``word = value``) checked; ValueError saying what is wrong."""
+    check_lexicon_word(word)
+    return Pronunciation.from_value(value)
+
+
 @dataclass(frozen=True)
 class Script:
     """A whole episode's script."""
@@ -173,10 +219,17 @@ class Script:
     """Intro, outro and music bed."""
     notes: tuple[str, ...] = ()
     """Comments for the producer about the whole script (e.g. what the draft dropped)."""
+    lexicon: Mapping[str, Pronunciation] = field(default_factory=dict)
+    """Word → how to say it, for this script (on top of the user's lexicon files)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sections", tuple(self.sections))
         object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "lexicon", dict(self.lexicon))
+        for word, pronunciation in self.lexicon.items():
+            check_lexicon_word(word)
+            if not isinstance(pronunciation, Pronunciation):
+                raise ValueError(f"the lexicon entry for {word!r} is not a Pronunciation")
         if not self.sections:
             raise ValueError("a script needs at least one section")
         if NARRATOR not in self.cast:

@@ -24,8 +24,8 @@ _CLEANUP: tuple[tuple[re.Pattern[str], str], ...] = (
 NON_TERMINAL = frozenset(
     [
         "mr", "mrs", "ms", "mx", "dr", "prof", "rev", "hon", "gen", "col", "capt", "lt", "sgt", "gov",
-        "sen", "rep", "pres", "st", "mt", "vs", "cf", "e.g", "i.e", "approx", "jan", "feb", "mar", "apr",
-        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"
+        "sen", "rep", "pres", "st", "mt", "ft", "fr", "messrs", "mme", "mlle", "vs", "cf", "viz", "e.g",
+        "i.e", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"
     ]
 )
 """Abbreviations that never end a sentence (the word before the period, lowercased)."""
@@ -47,8 +47,11 @@ STARTERS = frozenset(
 
 _BOUNDARY = re.compile(r"([.!?…]+)([\"”’')\]]*)\s+")
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]\Z")
+_LIST_MARKER = re.compile(r"\s*(?:\d{1,3}|[IVXLCDM]+|[ivxlcdm]+)\Z")
+"""A paragraph that opens with a number and a full stop is a list item or a numbered heading."""
 _CLAUSE = re.compile(r"[;:,—–]\s")
-_WORD_BEFORE = re.compile(r"[\w.'’-]+\Z")
+_WORD_BEFORE = re.compile(r"(?:[\w'’]+\.)*[\w'’]+\Z")
+"""The word before a full stop, abbreviation dots and all; a dash is not part of it (``art.--Prof.``)."""
 
 
 def clean(text: str) -> str:
@@ -68,8 +71,10 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return not following.islower() if marks[-1] != "…" else following.isupper() or following in "\"“'‘("
     if len(marks) > 1:
         return True
+    if _LIST_MARKER.match(text, 0, match.start()):
+        return False  # "1. That a tale shall…": the number belongs to the item
     before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())  # a bounded look back
-    word = before[0].lstrip("'’-").lower() if before else ""
+    word = before[0].lstrip("'’").lower() if before else ""
     if word in NON_TERMINAL:
         return False
     if word in BEFORE_NUMBER and following.isdigit():

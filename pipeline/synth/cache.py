@@ -4,8 +4,9 @@ An entry is a FLAC file (24-bit PCM, mono, the engine's rate) plus a small JSON 
 rate, length and SHA-256. Both are written atomically, audio first; an entry counts only when the
 sidecar's hash matches the audio, so a crash, a truncated file or two processes racing on the same
 key can only cost a re-render, never a broken segment. The key is a hash of the engine, the model
-files' identity, the speaker, the settings and the text — not the profile's name, so renaming a
-profile or swapping a voice back and forth costs nothing.
+files' identity, the speaker (a Kokoro blend as written), the settings and the text as the engine reads
+it, after the pronunciation lexicon — not the profile's name, so renaming a profile or swapping a
+voice back and forth costs nothing, and a lexicon entry touches only the segments with its word.
 """
 
 from __future__ import annotations

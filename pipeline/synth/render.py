@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pipeline.errors import EssaycastError
 from pipeline.synth.cache import CacheEntry, SegmentCache
 from pipeline.synth.engines import Engine, engine_cost, engine_module
+from pipeline.synth.lexicon import Lexicon, load_lexicon, takes_phonemes
 from pipeline.synth.voices import Voice, load_voices, unknown_voice
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[["RenderedSegment", int, int], None]
 """Called once per finished segment with (segment, segments done, segments in the script)."""
+Warn = Callable[[str], None]
+"""Called with one line for each thing the user should know but that does not stop the render."""
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,14 @@ class RenderedSegment:
         return self.frames / self.sample_rate
 
     def read(self) -> np.ndarray:
-        """The speech as mono float32 samples."""
+        """The speech as mono float32 samples; a damaged file → EssaycastError."""
         import soundfile
 
-        data, _ = soundfile.read(self.audio, dtype="float32", always_2d=False)
+        try:
+            data, _ = soundfile.read(self.audio, dtype="float32", always_2d=False)
+        except (soundfile.LibsndfileError, OSError) as exc:
+            raise EssaycastError(f"cannot read rendered audio {self.audio}: {exc}",
+                                 hint="render the script again") from None
         return data
 
 
@@ -112,22 +119,35 @@ def render(
     workers: int | None = None,
     cache: SegmentCache | None = None,
     on_progress: Progress | None = None,
+    on_warning: Warn | None = None,
+    voices: Mapping[str, Voice] | None = None,
 ) -> list[RenderedSegment]:
     """Render every segment of ``script``; one RenderedSegment per segment, in script order.
 
     ``workers``: processes to synthesize with (default: one per core; 1 runs in this process).
-    Segments found in ``cache`` (default: the user cache) are not synthesized again.
+    Segments found in ``cache`` (default: the user cache) are not synthesized again. Each segment
+    is spoken as the pronunciation lexicon (the user's files and the script's) has it;
+    ``on_warning`` hears of lexicon entries a voice cannot take. ``voices``: the profiles to cast
+    from (default: `load_voices`).
     """
     cache = cache or SegmentCache()
-    voices = resolve_voices(script)
+    voices = resolve_voices(script, voices)
     identities = {name: engine_module(voice.engine).identity(voice) for name, voice in voices.items()}
+    lexicon = load_lexicon(script.lexicon)
+    phonemes = {name: takes_phonemes(voice.engine) for name, voice in voices.items()}
+    warned: set[tuple[str, str]] = set()
 
     plan: list[tuple[int, int, str, str, str]] = []  # section, index, speaker, voice, key
     jobs: dict[str, Job] = {}
     found: dict[str, CacheEntry] = {}
     for si, gi, _, segment in script.segments():
         name = voice_name(script, si, segment.speaker)
-        key = cache.key(voices[name], identities[name], segment.text)
+        spoken = lexicon.apply(segment.text, phonemes[name])
+        for word in spoken.unsupported:
+            if (name, word.lower()) not in warned and on_warning is not None:
+                on_warning(unsupported_entry(voices[name], word))
+            warned.add((name, word.lower()))
+        key = cache.key(voices[name], identities[name], spoken.text)
         plan.append((si, gi, segment.speaker, name, key))
         if key in found or key in jobs:
             continue
@@ -135,7 +155,7 @@ def render(
         if entry is not None:
             found[key] = entry
         else:
-            jobs[key] = Job(key, voices[name], segment.text)
+            jobs[key] = Job(key, voices[name], spoken.text)
 
     waiting: dict[str, list[int]] = {}
     for position, (*_, key) in enumerate(plan):
@@ -160,6 +180,12 @@ def render(
     for key, entry in synthesize_jobs(ordered, cache, workers):
         finish(key, entry, False)
     return [segment for segment in results if segment is not None]
+
+
+def unsupported_entry(voice: Voice, word: str) -> str:
+    """The warning for a lexicon IPA entry that ``voice``'s engine cannot take."""
+    return (f"voice {voice.name!r} ({voice.engine}) cannot take phonemes, so the lexicon's IPA for "
+            f"{word!r} is not used: give the word a respelling instead")
 
 
 def _cores() -> int:
@@ -255,8 +281,53 @@ def _run(job: Job, cache: SegmentCache, threads: int) -> CacheEntry:
     return cache.put(job.key, audio, rate)
 
 
-def say(voice: Voice, text: str, dest: Path) -> float:
-    """Speak ``text`` with ``voice`` into the WAV file ``dest`` (atomically); returns its length (s)."""
+def cached_speech(
+    voice: Voice, text: str, cache: SegmentCache | None = None, *, synthesize: bool = True
+) -> tuple[np.ndarray, int] | None:
+    """``text`` spoken by ``voice`` (no lexicon) from the segment cache, else synthesized and stored.
+
+    With ``synthesize`` False, None when it is not in the cache yet.
+    """
+    import soundfile
+
+    cache = cache or SegmentCache()
+    key = cache.key(voice, engine_module(voice.engine).identity(voice), text)
+    entry = cache.get(key)
+    if entry is None:
+        if not synthesize:
+            return None
+        entry = cache.put(key, *speak(voice, text))
+    samples, rate = soundfile.read(entry.audio, dtype="float32", always_2d=False)
+    return samples, rate
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What a voice will make of a text: the text after the lexicon and the phonemes it speaks."""
+
+    text: str
+    """The text as the engine reads it (respellings and ``[[ IPA ]]`` blocks in place)."""
+    phonemes: tuple[str, ...]
+    """The phonemes spoken, one string per sentence; empty for an engine that cannot tell."""
+    warnings: tuple[str, ...]
+    """Lexicon entries the engine cannot take."""
+
+
+def explain(voice: Voice, text: str, lexicon: Lexicon | None = None) -> Explanation:
+    """How ``voice`` will say ``text`` under ``lexicon`` (default: the user's and project's lexicon files)."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    module = engine_module(voice.engine)
+    spoken = lexicon.apply(" ".join(text.split()), takes_phonemes(voice.engine))
+    phonemes = module.explain(voice, spoken.text) if hasattr(module, "explain") else []
+    warnings = tuple(unsupported_entry(voice, word) for word in spoken.unsupported)
+    return Explanation(spoken.text, tuple(phonemes), warnings)
+
+
+def say(voice: Voice, text: str, dest: Path, lexicon: Lexicon | None = None) -> float:
+    """Speak ``text`` with ``voice`` into the WAV file ``dest`` (atomically); returns its length (s).
+
+    The text is spoken as ``lexicon`` (default: the user's and project's lexicon files) has it.
+    """
     import soundfile
 
     from pipeline.files import atomic_path
@@ -264,7 +335,8 @@ def say(voice: Voice, text: str, dest: Path) -> float:
     problem = engine_module(voice.engine).availability(voice)
     if problem:
         raise EssaycastError(f"voice {voice.name!r} cannot speak: {problem}")
-    audio, rate = speak(voice, " ".join(text.split()))
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    audio, rate = speak(voice, lexicon.apply(" ".join(text.split()), takes_phonemes(voice.engine)).text)
     with atomic_path(dest) as tmp:
         soundfile.write(tmp, audio, rate, subtype="PCM_16", format="WAV")
     return audio.size / rate

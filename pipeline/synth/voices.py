@@ -34,6 +34,9 @@ CHECKOUT_VOICES = Path(__file__).resolve().parents[2] / "voices"
 LOCAL_VOICES = Path("voices")
 """The user's own profiles, relative to the working directory."""
 
+LEXICON_FILE = "lexicon.toml"
+"""A pronunciation lexicon kept beside the profiles (pipeline.synth.lexicon), never a profile itself."""
+
 
 @dataclass(frozen=True)
 class Voice:
@@ -49,7 +52,8 @@ class Voice:
     """Model config path where the engine needs one (Piper ``.onnx.json``, Coqui ``config.json``,
     Kokoro ``config.json`` with its vocabulary)."""
     speaker: str = ""
-    """Speaker id or name within a multi-speaker model or voice pack (e.g. ``jf_gongitsune``)."""
+    """Speaker id or name within a multi-speaker model or voice pack (e.g. ``jf_gongitsune``); Kokoro
+    also takes a blend of pack entries (``jf_gongitsune:0.7 + jm_kumo:0.3``)."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Engine settings (length_scale, noise_scale, noise_w_scale, speed, volume, ...)."""
     description: str = ""
@@ -165,16 +169,20 @@ def _type_name(value: object) -> str:
     )
 
 
-def read_profile(path: Path) -> Voice:
-    """Read and validate one profile file."""
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """One TOML file (a voice profile, a lexicon), or a one-line error naming it as ``what``."""
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise EssaycastError(f"{path}: not valid TOML: {exc}", hint="fix the voice profile") from None
+        raise EssaycastError(f"{path}: not valid TOML: {exc}", hint=f"fix the {what}") from None
     except OSError as exc:
-        raise EssaycastError(f"cannot read voice profile {path}: {exc.strerror or exc}") from None
-    return parse_profile(path, data)
+        raise EssaycastError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def read_profile(path: Path) -> Voice:
+    """Read and validate one profile file."""
+    return parse_profile(path, read_toml(path, "voice profile"))
 
 
 def shipped_voices_dir() -> Path:
@@ -194,6 +202,8 @@ def load_voices(local: Path | None = None) -> dict[str, Voice]:
         folders.append(local)
     for folder in folders:
         for path in sorted(folder.glob("*.toml")):
+            if path.name == LEXICON_FILE:
+                continue
             voice = read_profile(path.absolute())
             voices[voice.name] = voice
     return voices

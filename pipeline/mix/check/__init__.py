@@ -7,7 +7,13 @@ the loudness and true peak, and counts clipped samples and clicks at joins. See 
 
 from pipeline.mix.check.checker import DEFAULT_TARGET_LUFS, check, script_cues
 from pipeline.mix.check.measures import Click
-from pipeline.mix.check.report import QualityReport, SegmentQuality, SpeakerQuality, render_report
+from pipeline.mix.check.report import (
+    QualityReport,
+    SegmentQuality,
+    SpeakerQuality,
+    VoicePair,
+    render_report,
+)
 
 __all__ = [
     "DEFAULT_TARGET_LUFS",
@@ -15,6 +21,7 @@ __all__ = [
     "QualityReport",
     "SegmentQuality",
     "SpeakerQuality",
+    "VoicePair",
     "check",
     "render_report",
     "script_cues",

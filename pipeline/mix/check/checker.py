@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from pipeline.errors import EssaycastError
 from pipeline.mix.check import measures
 from pipeline.mix.check.listen import ASR_RATE, Job, to_asr_rate, transcribe
-from pipeline.mix.check.report import QualityReport, SegmentQuality, SpeakerQuality
+from pipeline.mix.check.report import QualityReport, SegmentQuality, SpeakerQuality, VoicePair
+from pipeline.mix.check.timbre import timbre
 from pipeline.mix.episode import Cue, Episode
 from pipeline.mix.loudness import BLOCK_FRAMES, LoudnessMeter, measure
 from pipeline.mix.sidecars import sidecar_path
@@ -81,6 +82,7 @@ def check(
         for i, (cue, (start, end)) in enumerate(zip(cues, spans, strict=True))
     )
     speakers = _speakers(segments, pitch, mono, spans, rate)
+    pairs = _voice_pairs(segments, speech, asr_spans)
     loudness, true_peak = measure(_blocks(mono), rate)
     return QualityReport(
         episode=path,
@@ -94,6 +96,7 @@ def check(
         clipped_samples=clipped,
         clicks=tuple(measures.find_clicks(mono, rate, spans)),
         check_seconds=time.perf_counter() - started,
+        voice_pairs=pairs,
     )
 
 
@@ -241,6 +244,26 @@ def _speakers(
         replace(row, f0_difference=abs(row.f0_hz - base) / base if row.f0_hz and base else None)
         for row in rows
     )
+
+
+def _voice_pairs(
+    segments: Sequence[SegmentQuality], speech: np.ndarray, spans: Sequence[tuple[int, int]]
+) -> tuple[VoicePair, ...]:
+    """Every pair of speakers with the timbre distance of all their speech (at `ASR_RATE`)."""
+    import numpy as np
+
+    names = list(dict.fromkeys(segment.speaker for segment in segments))
+    prints = {
+        name: timbre(np.concatenate([speech[spans[s.index][0] : spans[s.index][1]]
+                                     for s in segments if s.speaker == name]), ASR_RATE)
+        for name in names
+    }
+    pairs = []
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            a, b = prints[first], prints[second]
+            pairs.append(VoicePair(first, second, a.distance(b) if a and b else None))
+    return tuple(pairs)
 
 
 def _reference_speaker(speakers: Sequence[SpeakerQuality]) -> str:

@@ -7,7 +7,6 @@ its transcript can serve as the baseline of what the recognizer manages on clean
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 import signal
@@ -68,12 +67,10 @@ class Job:
 def to_asr_rate(samples: np.ndarray, rate: int) -> np.ndarray:
     """Mono float32 ``samples`` at ``rate`` resampled to `ASR_RATE` (polyphase, anti-aliased)."""
     import numpy as np
-    from scipy.signal import resample_poly
 
-    if rate == ASR_RATE:
-        return np.asarray(samples, dtype=np.float32)
-    common = math.gcd(rate, ASR_RATE)
-    return resample_poly(samples, ASR_RATE // common, rate // common).astype(np.float32)
+    from pipeline.mix.assemble import resample
+
+    return resample(np.asarray(samples, dtype=np.float32), rate, ASR_RATE)
 
 
 def require_recognizer() -> None:

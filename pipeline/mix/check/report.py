@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.mix.check.measures import CLIP_LEVEL, Click
+from pipeline.mix.check.timbre import SAME_VOICE_MAX, Timbre
 
 WORST_SEGMENTS = 5
 """How many segments the report lists as worst by word error rate."""
@@ -101,6 +102,30 @@ class SpeakerQuality(_WordErrors):
 
 
 @dataclass(frozen=True)
+class VoicePair:
+    """Two speakers of the episode and how far apart their voices sound (timbre, pitch aside)."""
+
+    first: str
+    """One speaker."""
+    second: str
+    """The other, who speaks later."""
+    distance: float | None
+    """Timbre distance (`pipeline.mix.check.timbre`); None when either has too little voiced speech."""
+
+    @property
+    def alike(self) -> bool:
+        """True when the two sound like one voice by timbre (False when unmeasured)."""
+        return self.distance is not None and Timbre.alike(self.distance)
+
+
+def _pitch_gap(first: SpeakerQuality, second: SpeakerQuality) -> float | None:
+    """|F0 difference| relative to the first speaker's F0; None when either has none."""
+    if not first.f0_hz or not second.f0_hz:
+        return None
+    return abs(second.f0_hz - first.f0_hz) / first.f0_hz
+
+
+@dataclass(frozen=True)
 class QualityReport:
     """The listening-quality check of one episode."""
 
@@ -126,6 +151,8 @@ class QualityReport:
     """Discontinuities found at joins."""
     check_seconds: float
     """Wall time the check took."""
+    voice_pairs: tuple[VoicePair, ...] = ()
+    """Every pair of speakers by timbre; empty when not measured (then pitch alone tells voices apart)."""
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -161,10 +188,16 @@ class QualityReport:
 
     @property
     def voices_distinct(self) -> bool | None:
-        """Whether every voice differs enough in pitch from the reference speaker's; None for one speaker."""
+        """Whether the voices can be told apart; None for one speaker.
+
+        By timbre when measured (no pair sounds alike, whatever their pitch), else by every voice's
+        median pitch differing enough from the reference speaker's.
+        """
         others = [s for s in self.speakers if s.speaker != self.reference_speaker]
         if not others:
             return None
+        if self.voice_pairs:
+            return not _distinct_voices(self)
         return all(s.f0_difference is not None and s.f0_difference >= MIN_F0_DIFFERENCE for s in others)
 
     @property
@@ -213,6 +246,8 @@ def _clicks(report: QualityReport) -> list[str]:
 
 
 def _distinct_voices(report: QualityReport) -> list[str]:
+    if report.voice_pairs:
+        return [reason for pair in report.voice_pairs for reason in _alike_pair(report, pair)]
     base = next(s for s in report.speakers if s.speaker == report.reference_speaker)
     reasons = []
     for other in report.speakers:
@@ -227,6 +262,21 @@ def _distinct_voices(report: QualityReport) -> list[str]:
                 f"of {base.speaker}'s ({base.f0_hz:.0f} Hz): listeners may not tell them apart"
             )
     return reasons
+
+
+def _alike_pair(report: QualityReport, pair: VoicePair) -> list[str]:
+    """Why two speakers may sound like one: by timbre, or by pitch where timbre could not be measured."""
+    speakers = {s.speaker: s for s in report.speakers}
+    first, second = speakers[pair.first], speakers[pair.second]
+    pitch = f"pitch {_number(first.f0_hz, ' Hz', 0)} and {_number(second.f0_hz, ' Hz', 0)}"
+    if pair.alike:
+        return [f"{pair.first} and {pair.second} sound alike (timbre distance {pair.distance:.2f}, at most "
+                f"{SAME_VOICE_MAX:g} is one voice; {pitch}): cast voices listeners can tell apart"]
+    gap = _pitch_gap(first, second)
+    if pair.distance is None and gap is not None and gap < MIN_F0_DIFFERENCE:
+        return [f"{pair.first} and {pair.second} speak too little to compare their timbre, and their {pitch} "
+                f"are within {MIN_F0_DIFFERENCE:.0%}: listeners may not tell them apart"]
+    return []
 
 
 def _loudness(report: QualityReport) -> list[str]:
@@ -313,6 +363,15 @@ def render_report(report: QualityReport) -> str:
         f"| {_number(s.loudness_spread_lu, ' LU')} |"
         for s in report.speakers
     ]
+    if report.voice_pairs:
+        lines += ["", "## Voices by timbre", "",
+                  f"| speakers | timbre distance (at most {SAME_VOICE_MAX:g}: one voice) | verdict |",
+                  "|---|---|---|"]
+        lines += [
+            f"| {p.first} · {p.second} | {_number(p.distance, digits=2)} "
+            f"| {'alike' if p.alike else 'distinct' if p.distance is not None else 'unmeasured'} |"
+            for p in report.voice_pairs
+        ]
     worst = report.worst()
     if worst:
         lines += ["", "## Worst segments", "", "| at | speaker | WER | reference | text | heard |",

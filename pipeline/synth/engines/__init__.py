@@ -29,7 +29,6 @@ Optional module attributes (looked up with defaults, so an engine may leave them
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import re
 from collections.abc import Iterator
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.errors import EssaycastError
+from pipeline.files import sha256_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -145,11 +145,7 @@ def file_digest(path: Path) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _digest(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(Path(path))
 
 
 def onnx_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSession:

@@ -5,7 +5,8 @@ packages into our cache folder on first use) with that package's voice packs. Th
 trained on Japanese, but the model is multilingual: fed English phonemes, ``jf_gongitsune`` reads
 English as intelligibly as Piper's Joe (measured, docs in the issue). A profile may instead point
 ``model`` and ``voices`` at local files, e.g. the official ``kokoro-v1.0.onnx`` and ``voices-v1.0.bin``
-with ``speaker = "af_heart"``.
+with ``speaker = "af_heart"``. A speaker may also be a weighted blend of pack entries
+(``jf_gongitsune:0.7 + jm_kumo:0.3``, `Blend`): the style vectors mixed make a new voice.
 
 Kokoro's own English front end (misaki) is not a dependency; misaki's espeak fallback mapping is
 reproduced below to turn espeak IPA into Kokoro's symbols (diphthongs as single letters, etc.).
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 
 SETTINGS: dict[str, type] = {"speed": float, "volume": float, "language": str}
 """Profile settings: speaking rate (< 1 is slower), loudness factor, ``en-us`` or ``en-gb`` phonemes."""
+
+PHONEMES = True
+"""Reads ``[[ IPA ]]`` blocks in the text as phonemes (the pronunciation lexicon's IPA entries)."""
 
 COST = 7.0
 """Measured here: about seven times Piper's compute per second of speech."""
@@ -133,8 +137,7 @@ class KokoroEngine:
 
     def synthesize(self, text: str) -> Iterator[np.ndarray]:
         """One chunk per sentence (long sentences in several pieces), trimmed to natural edges."""
-        for sentence in _phonemizer().phonemize(self.espeak_voice, text):
-            phonemes = "".join(c for c in self.table.convert("".join(sentence)) if c in self.vocab)
+        for phonemes in kokoro_phonemes(text, self.table, self.espeak_voice, self.vocab):
             for piece in split_phonemes(phonemes):
                 yield self._speak([self.vocab[c] for c in piece])
 
@@ -155,6 +158,47 @@ class KokoroEngine:
         if loud.size:
             audio = audio[max(0, loud[0] - int(LEAD_S * SAMPLE_RATE)) : loud[-1] + int(TAIL_S * SAMPLE_RATE)]
         return np.clip(audio * self.volume, -1.0, 1.0)
+
+
+_PHONEME_BLOCK = re.compile(r"(\[\[.*?\]\])")
+"""Phonemes given inline, ``[[ wɑːˈkiːn ]]``, as Piper reads them."""
+
+
+def espeak_sentences(text: str, espeak_voice: str) -> list[str]:
+    """espeak IPA of ``text``, one string per sentence; ``[[...]]`` blocks pass through as written.
+
+    A block joins the sentence it stands in, as in Piper: the text after it continues that sentence.
+    """
+    sentences: list[str] = []
+    joins = False  # whether the next text continues a sentence a block stands in
+    for part in _PHONEME_BLOCK.split(text):
+        if part.startswith("[["):
+            if not sentences:
+                sentences.append("")
+            space = " " if sentences[-1] and not sentences[-1].endswith(" ") else ""
+            sentences[-1] += space + part[2:-2].strip()
+            joins = True
+            continue
+        found = _phonemizer().phonemize(espeak_voice, part) if part.strip() else []
+        spoken = ["".join(sentence) for sentence in found]
+        if joins and spoken and sentences:
+            sentences[-1] += (" " if part[:1].isspace() else "") + spoken.pop(0)
+        sentences += spoken
+        joins = False
+    return [sentence for sentence in sentences if sentence.strip()]
+
+
+def kokoro_phonemes(text: str, table: PhonemeTable, espeak_voice: str, vocab: Mapping[str, int]) -> list[str]:
+    """Kokoro's symbols for each sentence of ``text``, only those in the model's vocabulary."""
+    sentences = espeak_sentences(text, espeak_voice)
+    return ["".join(c for c in table.convert(ipa) if c in vocab) for ipa in sentences]
+
+
+def explain(voice: Voice, text: str) -> list[str]:
+    """The phonemes the voice will speak for ``text``, one string per sentence (no model is loaded)."""
+    language = _language(voice)
+    table = PhonemeTable.for_language(language)
+    return kokoro_phonemes(text, table, ESPEAK_VOICES[language], _read_vocab(voice))
 
 
 @functools.cache
@@ -208,8 +252,51 @@ def _vocab_file(voice: Voice) -> Path:
     return local_file(voice, voice.config, "config") if voice.config else _packaged("vocab.json")
 
 
-def _speaker(voice: Voice, pack: Path) -> str:
-    """The profile's speaker, checked against the names in the voice pack."""
+@dataclass(frozen=True)
+class Blend:
+    """A Kokoro speaker as a weighted mix of voice-pack entries (``jf_gongitsune:0.5 + jm_kumo:0.5``).
+
+    The style tables are mixed row by row with the weights normalised to sum 1, so ``a:1 + b:1`` is
+    the same voice as ``a:0.5 + b:0.5``; a name without a weight counts 1.
+    """
+
+    parts: tuple[tuple[str, float], ...]
+    """(pack entry, normalised weight), in the order written."""
+
+    @classmethod
+    def parse(cls, text: str, origin: str) -> Blend:
+        """The blend written in a profile's ``speaker``; a clear error for a malformed one."""
+        parts = []
+        for term in text.split("+"):
+            match = _BLEND_TERM.fullmatch(term.strip())
+            if not match:
+                raise EssaycastError(
+                    f"{origin}: bad speaker blend {text!r} at {term.strip()!r}",
+                    hint='write speaker = "jf_gongitsune:0.5 + jm_kumo:0.5" (names with positive weights)',
+                )
+            weight = float(match["weight"] or 1.0)
+            if weight <= 0:
+                raise EssaycastError(f"{origin}: weight of {match['name']} in {text!r} must be positive")
+            parts.append((match["name"], weight))
+        total = sum(weight for _, weight in parts)
+        return cls(tuple((name, weight / total) for name, weight in parts))
+
+    def style(self, pack: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The mixed style table: one 256-vector per phoneme count."""
+        import numpy as np
+
+        tables = [np.asarray(pack[name], dtype=np.float32) for name, _ in self.parts]
+        mixed = sum(weight * table.reshape(-1, table.shape[-1]) for (_, weight), table in
+                    zip(self.parts, tables, strict=True))
+        return np.asarray(mixed, dtype=np.float32)
+
+
+_BLEND_TERM = re.compile(r"(?P<name>[\w.-]+)(?:\s*:\s*(?P<weight>\d+(?:\.\d*)?|\.\d+))?")
+"""One term of a blend: a pack entry, optionally ``:weight``."""
+
+
+def blend(voice: Voice, pack: Path) -> Blend:
+    """The profile's speaker (one name or a blend), checked against the names in the voice pack."""
     import numpy as np
 
     try:
@@ -221,12 +308,14 @@ def _speaker(voice: Voice, pack: Path) -> str:
             hint="use the voices .npz/.bin file released with the model",
         ) from None
     speaker = voice.speaker or (DEFAULT_SPEAKER if DEFAULT_SPEAKER in names else "")
-    if speaker not in names:
-        raise EssaycastError(
-            f"{voice.origin}: the voice pack has no speaker {voice.speaker!r}",
-            hint=f"set speaker to one of: {', '.join(sorted(names)[:16])}",
-        )
-    return speaker
+    mix = Blend.parse(speaker, voice.origin) if speaker else Blend((("", 1.0),))
+    for name, _ in mix.parts:
+        if name not in names:
+            raise EssaycastError(
+                f"{voice.origin}: the voice pack has no speaker {name!r}",
+                hint=f"set speaker to one of: {', '.join(sorted(names)[:16])}",
+            )
+    return mix
 
 
 def _read_vocab(voice: Voice) -> dict[str, int]:
@@ -256,7 +345,7 @@ def availability(voice: Voice) -> str:
         if voice.model:
             local_file(voice, voice.model, "model")
         _read_vocab(voice)
-        _speaker(voice, _voice_pack(voice))
+        blend(voice, _voice_pack(voice))
     except EssaycastError as exc:
         return str(exc)
     return ""
@@ -284,9 +373,9 @@ def load(voice: Voice, threads: int = 1) -> KokoroEngine:
 
     language = _language(voice)
     pack = _voice_pack(voice)
-    speaker = _speaker(voice, pack)
+    mix = blend(voice, pack)
     with np.load(pack) as data:
-        style = np.asarray(data[speaker], dtype=np.float32).reshape(-1, data[speaker].shape[-1])
+        style = mix.style(data)
     model = local_file(voice, voice.model, "model") if voice.model else _packaged_model()
     return KokoroEngine(
         session=onnx_session(model, threads),

@@ -30,6 +30,9 @@ SETTINGS: dict[str, type] = {
 }
 """Profile settings: phoneme length (> 1 is slower), generator and duration noise, loudness factor."""
 
+PHONEMES = True
+"""Piper reads ``[[ IPA ]]`` blocks in the text as phonemes (the pronunciation lexicon's IPA entries)."""
+
 COST = 1.0
 """The reference cost every other engine is measured against."""
 
@@ -120,6 +123,16 @@ def sample_rate(voice: Voice) -> int:
     """The rate from the voice config."""
     _, config = model_files(voice)
     return int(_read_config(voice, config)["audio"]["sample_rate"])
+
+
+def explain(voice: Voice, text: str) -> list[str]:
+    """The phonemes Piper will speak for ``text``, one string per sentence (the model is not opened)."""
+    from piper import PiperConfig, PiperVoice
+
+    _, config_path = model_files(voice)
+    config = PiperConfig.from_dict(_read_config(voice, config_path))
+    # phonemize reads only the config, so no ONNX session is needed.
+    return ["".join(sentence) for sentence in PiperVoice(session=None, config=config).phonemize(text)]
 
 
 def load(voice: Voice, threads: int = 1) -> PiperEngine:
