@@ -229,12 +229,13 @@ def prepare(folder: Path, case: BadInput) -> None:
 def assert_refused(folder: Path, cache: Path, args: tuple[str, ...], message: str) -> None:
     """Run ``args`` in ``folder``: one clean error line mentioning ``message``, the folder unchanged.
 
-    The line is an error (exit 1), never an internal error (exit 70) nor a message with empty parentheses.
+    The line is an error (exit 1, or 2 for a usage error), never an internal error (exit 70) nor a
+    message with empty parentheses.
     """
     before = snapshot(folder)
     result = run(*args, cwd=folder, cache=cache)
     after = {name: data for name, data in snapshot(folder).items() if Path(name).name != SITE_LOCK}
-    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert result.returncode in (1, 2), (result.returncode, result.stdout, result.stderr)  # 2: usage
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].strip(), result.stderr
