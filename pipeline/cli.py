@@ -49,31 +49,109 @@ def version() -> None:
 # --- script stage -----------------------------------------------------------------------------
 
 
+def _cast_options(values: list[str] | None) -> tuple[bool, dict[str, str]]:
+    """``--cast`` values: whether ``auto`` was asked for, and the explicit NAME[=PROFILE] ones."""
+    from pipeline.script.drafting import parse_cast_options
+
+    values = values or []
+    auto = [value for value in values if value.strip().lower() == "auto"]
+    return bool(auto), parse_cast_options([value for value in values if value not in auto])
+
+
+def _auto_cast(source: Path, given: dict[str, str]) -> dict[str, str]:
+    """``--cast auto``: a voice for every character the essay quotes; ``given`` entries win. Says why."""
+    from pipeline.script.model import NARRATOR
+    from pipeline.script.storage import candidates_from
+    from pipeline.synth.casting import choose
+
+    castings = choose(candidates_from(source), narrator=given.get(NARRATOR, NARRATOR))
+    console = _console()
+    if not castings:
+        console.print("cast auto: nobody is quoted by name; the narrator reads everything", highlight=False)
+    for casting in castings:
+        console.print(f"cast auto: {casting.speaker}={casting.profile} ({casting.reason})", highlight=False,
+                      soft_wrap=True)
+    return {**{casting.speaker: casting.profile for casting in castings}, **given}
+
+
+Redraft = Annotated[bool, typer.Option(
+    "--redraft", help="Replace a script edited since it was drafted with a fresh draft (edits are lost).")]
+CastOption = Annotated[list[str] | None, typer.Option(
+    "--cast", help="A character voice: NAME (profile of that name) or NAME=PROFILE, repeatable; "
+                   "'auto' casts every quoted character.")]
+
+
 @app.command("script")
 def script_command(
     source: Annotated[Path, typer.Argument(
         help="Essay text to draft from (.txt), or a script to convert (.md, .json, .ssml).")],
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Script to write, '-' for stdout (default: INPUT.md beside INPUT).")] = None,
-    cast: Annotated[list[str] | None, typer.Option(
-        "--cast", help="A character voice: NAME (profile of that name) or NAME=PROFILE; repeatable.")] = None,
+        "--output", "-o", help="Script to write, '-' for stdout (default: INPUT.md beside INPUT, or "
+                               "./script/INPUT.md for an essay outside the current folder).")] = None,
+    cast: CastOption = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="md or json (default: from the output's suffix, else md).")] = None,
     title: Annotated[str | None, typer.Option(
         "--title", help="Episode title (default: the essay's title line, else the file name).")] = None,
+    redraft: Redraft = False,
 ) -> None:
-    """Draft an editable, voiced script from an essay (or convert a script between formats)."""
-    from pipeline.script.drafting import parse_cast_options
-    from pipeline.script.storage import dumps, resolve_output, save, script_from, summary
+    """Draft an editable, voiced script from an essay (or convert a script between formats).
 
-    voices = parse_cast_options(cast or [])
+    A script edited since essaycast wrote it is never overwritten (--redraft replaces it).
+    """
+    from pipeline.script.storage import (
+        dumps,
+        is_essay,
+        keep_edits,
+        resolve_output,
+        save,
+        script_from,
+        stamped,
+        summary,
+    )
+
+    auto, voices = _cast_options(cast)
     dest, fmt = resolve_output(source, output, fmt)
+    drafting = is_essay(source)
+    if drafting and dest is not None and keep_edits(dest, redraft):
+        raise EssaycastError(f"{dest} was edited since it was drafted: not overwritten",
+                             hint="edit it further and render it, or pass --redraft to replace it")
+    if auto:
+        voices = _auto_cast(source, voices)
     result = script_from(source, voices, title)
+    result = stamped(result) if drafting else result
     if dest is None:
         sys.stdout.write(dumps(result, fmt))
     else:
         save(result, dest, fmt)
     _console().print(f"wrote {dest or 'stdout'}: {summary(result)}", highlight=False, soft_wrap=True)
+
+
+@app.command("cast")
+def cast_command(
+    source: Annotated[Path, typer.Argument(help="The essay (.txt) to find quoted characters in.")],
+) -> None:
+    """List the characters an essay quotes, with their line counts and she/he evidence (drafts nothing)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.script.storage import candidates_from
+    from pipeline.synth.casting import choose
+
+    found = candidates_from(source)
+    if not found:
+        print("Nobody is quoted by name: the narrator reads everything.")
+        return
+    voices = {casting.speaker: casting.profile for casting in choose(found)}
+    table = Table()
+    table.add_column("speaker", no_wrap=True)  # the id to give --cast: never cut
+    for column in ("lines", "she/he", "evidence", "voice (--cast auto)", "first line"):
+        table.add_column(column)
+    for candidate in found:
+        evidence = "; ".join([*candidate.evidence[:3], *candidate.rules[:2]])
+        table.add_row(candidate.speaker, str(candidate.lines), candidate.gender or "?", evidence,
+                      voices.get(candidate.speaker, ""), candidate.first_line[:60])
+    Console().print(table)
 
 # --- synth stage ------------------------------------------------------------------------------
 
@@ -123,7 +201,10 @@ def voices(
         } for s in statuses]
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table("voice", "engine", "rate", "sounds", "licence")
+    table = Table()
+    for heading in ("voice", "engine", "rate", "sounds"):
+        table.add_column(heading, no_wrap=True)  # short values, never cut: other columns wrap instead
+    table.add_column("licence")
     table.add_column("usable now", overflow="fold")  # fold, not cut: the reason may hold a path to fix
     table.add_column("distinct from")
     table.add_column("description")
@@ -136,7 +217,9 @@ def voices(
         apart = "? (voices --compare)" if others is None else ", ".join(others) or "none"
         table.add_row(voice.name, voice.engine, rate, sounds, voice.license, usable_now,
                       "–" if status.problem else apart, voice.description)
-    Console().print(table)
+    out = Console()
+    # Piped, rich would wrap the eight columns at 80 characters; a file or grep reads long lines fine.
+    (out if out.is_terminal else Console(width=160)).print(table)
     for first, second, distance in comparison.alike():
         alike = f"[yellow]{first} and {second} sound alike[/yellow] (timbre distance {distance:.2f})"
         console.print(alike, highlight=False)
@@ -417,24 +500,25 @@ def render_command(
 @app.command("make")
 def make_command(
     source: Annotated[Path, typer.Argument(help="The essay (.txt) or an edited script (.md, .json).")],
-    cast: Annotated[list[str] | None, typer.Option(
-        "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
+    cast: CastOption = None,
     site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
     title: Annotated[str | None, typer.Option("--title", help="Episode title.")] = None,
-    redraft: Annotated[bool, typer.Option(
-        "--redraft", help="Replace the edited draft (script/ESSAY.md) with a fresh one.")] = False,
+    redraft: Redraft = False,
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
     yes: Yes = False,
 ) -> None:
-    """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it."""
+    """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it.
+
+    The script is kept where ``essaycast script`` writes it; one edited since it was drafted is used
+    as it is (--redraft replaces it).
+    """
     from pipeline.mix.estimate import check_size
     from pipeline.publish import publish
     from pipeline.publish.publisher import check_site, episode_slug
     from pipeline.script import load
-    from pipeline.script.drafting import parse_cast_options
-    from pipeline.script.storage import SCRIPT_SUFFIXES, save, script_from
+    from pipeline.script.storage import SCRIPT_SUFFIXES, keep_edits, save, script_from, script_path, stamped
     from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
@@ -442,23 +526,25 @@ def make_command(
     check_site(site, episode_slug(Path(f"{source.stem}.mp3")))  # a broken site costs no render
     out = _made_episode(site, source.stem)
     notes: list[str] = []
-    script = script_from(source, parse_cast_options(cast or []), title)
-    check_size(script, bitrate, out, yes)  # before a draft is written
+    auto, voices = _cast_options(cast)
     if source.suffix.lower() in SCRIPT_SUFFIXES:
-        script_path = source
+        script_file, script = source, script_from(source, voices, title)
     else:
-        script_path = Path("script") / f"{source.stem}.md"  # the editable draft, in ./script/
-        if script_path.exists() and not redraft and load(script_path) != script:
+        script_file = script_path(source)
+        if keep_edits(script_file, redraft):
             # The producer edited the draft: their edits win over a fresh draft.
-            script = load(script_path)
-            notes.append(f"script: {script_path} (edited; --redraft replaces it)")
+            script = load(script_file)
+            notes.append(f"script: {script_file} (edited since drafted, used as it is; "
+                         "--redraft replaces it)")
         else:
+            script = stamped(script_from(source, _auto_cast(source, voices) if auto else voices, title))
+            check_size(script, bitrate, out, yes)  # a pasted book asks before a draft is written
             # A cast that cannot speak fails before a draft is written: a draft left behind would
-            # count as "edited" next time and keep the bad cast even after --cast is corrected.
+            # otherwise be rendered with the bad cast next time.
             resolve_voices(script)
-            save(script, script_path)
-            notes.append(f"script: {script_path} (drafted)")
-    episode, segments, seconds = _produce(script, script_path, out, workers, options, yes)
+            save(script, script_file)
+            notes.append(f"script: {script_file} (drafted)")
+    episode, segments, seconds = _produce(script, script_file, out, workers, options, yes)
     done = publish(episode, site)
     for warning in done.warnings:
         print(f"warning: {warning}", file=sys.stderr)

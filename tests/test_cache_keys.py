@@ -39,7 +39,7 @@ import pytest
 import soundfile
 
 from pipeline.mix.master import MixOptions, master
-from pipeline.script.model import Audio, Cast, Pause, Script, Section, Segment
+from pipeline.script.model import Audio, Cast, Pause, Pronunciation, Script, Section, Segment
 from pipeline.synth import engines
 from pipeline.synth import render as render_module
 from pipeline.synth.engines import file_digest
@@ -169,7 +169,8 @@ def _run(take: Take, where: Path, log: list[str]) -> Outcome:
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
     for old in (where / "voices").glob("*.toml"):
-        old.unlink()
+        if f"voices/{old.name}" not in take.files:  # a lexicon file is one of the take's files
+            old.unlink()
     for name, fields in take.profiles.items():
         (where / "voices" / f"{name}.toml").write_text(_toml(fields), encoding="utf-8")
     log.clear()
@@ -196,6 +197,7 @@ def studio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Take], 
         monkeypatch.setitem(engines.ENGINES, name, "keys_fake_engine")
     monkeypatch.setattr(render_module, "_LOADED", {})
     monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user lexicon of the machine's
     monkeypatch.chdir(tmp_path)
     return lambda take: _run(take, tmp_path, log)
 
@@ -301,6 +303,10 @@ ROWS: dict[str, Row] = {
     "Voice.pitch": Row(_profile(pitch="high"), KEPT),
     "Voice.source": Row(_renamed_profile, REUSED),  # the file it was read from: moves with the name
     "model file rewritten": Row(_file("voices/a.bin", b"model A, retrained"), AUDIO),
+    "blend weights": Row(_profile(speaker="one:0.7 + two:0.3"), AUDIO, _profile(speaker="one:0.5 + two:0.5")),
+    # the pronunciation lexicon: applied to the text before the segment key is made
+    "lexicon file entry": Row(_file("voices/lexicon.toml", b'first = "fast"\n'), AUDIO,
+                              _file("voices/lexicon.toml", b'second = "sekond"\n')),
     # the script: segment key (text), part key (audio, speaker, pause), fingerprint (all)
     "Segment.speaker": Row(_segment(0, 1, speaker="narrator"), AUDIO),
     "Segment.text": Row(_segment(0, 0, text="The first line is there."), AUDIO),
@@ -315,6 +321,7 @@ ROWS: dict[str, Row] = {
     "Script.language": Row(_script(language="en-GB"), TAGS),
     "Script.cover": Row(_script(cover="cover2.png"), TAGS),
     "Script.notes": Row(_script(notes=("what the draft dropped",)), KEPT),
+    "Script.lexicon": Row(_script(lexicon={"First": Pronunciation(respelling="fast")}), AUDIO),
     "cover file rewritten": Row(_file("cover.png", _png("green")), TAGS),
     "Audio.intro": Row(_audio(intro="sting.wav"), AUDIO),
     "Audio.outro": Row(_audio(outro="sting.wav"), AUDIO),

@@ -93,7 +93,7 @@ def test_draft_fixture(source: Path) -> None:
 CHARACTERS = Characters({NARRATOR: NARRATOR, "samantha": "samantha"})
 ATTRIBUTIONS = [
     ('"I am here," Samantha says.', [("samantha", "I am here."), (NARRATOR, "Samantha says.")]),
-    ('"Are you?" asked Samantha softly.', [("samantha", "Are you?"), (NARRATOR, "Asked Samantha softly.")]),
+    ('"Are you?" asked Samantha softly.', [("samantha", "Are you?"), (NARRATOR, "asked Samantha softly.")]),
     ("Samantha whispers, “Stay. Please stay.”", [(NARRATOR, "Samantha whispers,"),
                                                   ("samantha", "Stay. Please stay.")]),
     ('"One," Samantha says. "Two."',

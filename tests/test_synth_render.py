@@ -155,7 +155,7 @@ def test_unknown_voice_fails_before_synthesis(synthesized: list[tuple[str, str]]
         render(script(s0="nobody"), workers=1)
     message = str(caught.value)
     assert message.startswith("unknown voice 'nobody' (available: alt, dead, ")
-    assert "narrator, samantha" in message and "voices/nobody.toml" in message
+    assert "iris, narrator, robin, samantha, slt, walter" in message and "voices/nobody.toml" in message
     assert synthesized == []
 
 
@@ -164,7 +164,7 @@ def test_unusable_voice_fails_before_synthesis(synthesized: list[tuple[str, str]
         render(script(s1="dead"), workers=1)
     message = str(caught.value)
     assert message.startswith("voice 'dead' cannot speak: broken: no model")
-    assert "(fix it or cast a usable voice: alt, narrator, samantha" in message
+    assert "(fix it or cast a usable voice: alt, iris, narrator, robin, samantha, walter" in message
     assert "dead," not in message.split("usable voice:")[1]
     assert synthesized == []
 

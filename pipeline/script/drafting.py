@@ -9,13 +9,14 @@ into sentence segments with explicit default pauses, gives character lines to ca
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.errors import EssaycastError
 from pipeline.script import attribution, sentences, speech
 from pipeline.script.attribution import Characters, Piece
 from pipeline.script.model import NARRATOR, SPEAKER_RE, Cast, Pause, Script, Section, Segment
+from pipeline.script.names import speaker_id
 
 CLAUSE_PAUSE_MS = 200
 """After part of a sentence too long to say in one go."""
@@ -103,17 +104,23 @@ def _words(text: str) -> int:
 
 
 def parse_cast_options(values: Iterable[str]) -> dict[str, str]:
-    """``--cast`` values (``NAME`` or ``NAME=PROFILE``) as speaker → profile; EssaycastError if malformed."""
+    """``--cast`` values (``NAME`` or ``NAME=PROFILE``) as speaker → profile; EssaycastError if malformed.
+
+    A name is written as people write it (``O'Dell``, ``anne-marie``, ``Zoë``, ``mr-howard``) and becomes a
+    safe speaker id (``odell``, ``anne-marie``, ``zoe``, ``howard``); words are joined with hyphens, not
+    spaces. The profile is a voice profile name (default: the speaker id).
+    """
     cast: dict[str, str] = {}
     for value in values:
         name, equals, profile = value.partition("=")
-        name, profile = name.strip().lower(), (profile if equals else name).strip().lower()
-        if not SPEAKER_RE.match(name) or not SPEAKER_RE.match(profile):
+        speaker = speaker_id(name) if name.strip() and not re.search(r"\s", name.strip()) else ""
+        profile = (profile if equals else speaker).strip().lower()
+        if not speaker or not SPEAKER_RE.match(profile):
             raise EssaycastError(f"bad --cast value {value!r}",
-                                 hint="write NAME or NAME=PROFILE in lowercase, e.g. samantha=amy")
-        if name in cast:
-            raise EssaycastError(f"--cast {name} is given twice")
-        cast[name] = profile
+                                 hint="write NAME or NAME=PROFILE, words joined by hyphens, e.g. o'dell=slt")
+        if speaker in cast:
+            raise EssaycastError(f"--cast {speaker} is given twice")
+        cast[speaker] = profile
     return cast
 
 
@@ -224,8 +231,8 @@ def _parts(paragraphs: list[_Paragraph]) -> list[_Part]:
     return [part for part in parts if part.paragraphs]
 
 
-def _pieces(paragraph: str, characters: Characters) -> list[Piece]:
-    pieces = attribution.attribute(paragraph, characters)
+def _pieces(paragraph: str, pieces: list[Piece], characters: Characters) -> list[Piece]:
+    """A paragraph's pieces; a set-apart line nobody is quoted in may go to the only character."""
     if (len(pieces) == 1 and pieces[0].speaker == NARRATOR and _words(paragraph) <= SET_APART_WORDS
             and len(sentences.split(paragraph)) == 1):
         return [attribution.set_apart(paragraph, characters) or pieces[0]]
@@ -256,13 +263,15 @@ def _spoken(piece: Piece) -> list[_Spoken]:
     return spoken
 
 
-def _section(part: _Part, characters: Characters) -> Section | None:
+def _section(part: _Part, said: Iterator[list[Piece]], characters: Characters) -> Section | None:
+    """One part as a section; ``said`` gives each of its paragraphs' pieces, in order."""
     spoken: list[_Spoken] = []
     for paragraph in part.paragraphs:
-        said = [segment for piece in _pieces(paragraph, characters) for segment in _spoken(piece)]
-        if said:
-            said[-1].pause_ms = PARAGRAPH_PAUSE_MS
-            spoken += said
+        pieces = _pieces(paragraph, next(said), characters)
+        segments = [segment for piece in pieces for segment in _spoken(piece)]
+        if segments:
+            segments[-1].pause_ms = PARAGRAPH_PAUSE_MS
+            spoken += segments
     if not spoken:
         return None
     spoken[-1].pause_ms = SECTION_PAUSE_MS
@@ -281,6 +290,20 @@ def _description(paragraph: str, limit: int = 250) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _essay(text: str) -> tuple[str, list[_Part], list[str]]:
+    """The essay's own title line (or ''), its parts and the notes about what reading it dropped."""
+    paragraphs, notes = _read(text)
+    title_line = ""
+    if len(paragraphs) > 1 and paragraphs[0].standalone and _heading_like(paragraphs[0].text):
+        title_line = _heading_text(paragraphs.pop(0).text)
+    return title_line, _parts(paragraphs), notes
+
+
+def essay_paragraphs(text: str) -> list[str]:
+    """The cleaned paragraphs the draft speaks, in reading order (what attribution reads)."""
+    return [paragraph for part in _essay(text)[1] for paragraph in part.paragraphs]
+
+
 def draft(
     text: str,
     cast: Mapping[str, str] | Iterable[str] = (),
@@ -296,12 +319,10 @@ def draft(
     """
     script_cast = _cast(cast)
     characters = Characters(script_cast.voices)
-    paragraphs, notes = _read(text)
-    title_line = ""
-    if len(paragraphs) > 1 and paragraphs[0].standalone and _heading_like(paragraphs[0].text):
-        title_line = _heading_text(paragraphs.pop(0).text)
-    parts = _parts(paragraphs)
-    sections = [section for section in (_section(part, characters) for part in parts) if section]
+    title_line, parts, notes = _essay(text)
+    # attribution reads the whole essay in order: a pronoun or a turn may point into the paragraph before
+    said = iter(attribution.attribute_all([text for part in parts for text in part.paragraphs], characters))
+    sections = [section for section in (_section(part, said, characters) for part in parts) if section]
     if not sections:
         raise EssaycastError("nothing to draft: the text has no prose to speak")
     last = sections[-1]

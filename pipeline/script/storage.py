@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pipeline.errors import EssaycastError
 from pipeline.files import read_text, write_text
+from pipeline.script import candidates
+from pipeline.script.candidates import Candidate
 from pipeline.script.drafting import draft
 from pipeline.script.jsonfmt import from_json, to_json
 from pipeline.script.markdown import parse, write
@@ -69,6 +71,12 @@ def save(script: Script, path: Path | str, fmt: str | None = None) -> None:
 _WRITERS = {"md": write, "json": to_json}
 
 
+def is_essay(source: Path | str) -> bool:
+    """Whether ``source`` is an essay to draft (not a script or SSML to convert)."""
+    source = Path(source)
+    return source.suffix.lower() not in SCRIPT_SUFFIXES and not _SSML_START.match(read_text(source, "essay"))
+
+
 def script_from(
     source: Path | str, cast: Mapping[str, str] | None = None, title: str | None = None
 ) -> Script:
@@ -92,19 +100,75 @@ def script_from(
     return replace(script, title=" ".join(title.split())) if title and title.strip() else script
 
 
+SCRIPT_FOLDER = Path("script")
+"""Where editable scripts go for essays outside the current folder (relative to it)."""
+
+
+def script_path(source: Path | str, fmt: str = "md") -> Path:
+    """Where the editable script of ``source`` lives, for ``script`` and ``make`` alike.
+
+    Beside the essay (``essay.txt`` → ``essay.md``) when the essay is inside the current folder;
+    for an essay elsewhere (a shared or read-only folder), ``./script/essay.md`` in the current folder,
+    so essaycast never writes outside the folder it runs in. A script given as input converts to
+    ``INPUT.script.md`` rather than overwriting itself.
+    """
+    source = Path(source)
+    try:
+        source.resolve().parent.relative_to(Path.cwd().resolve())
+        folder = source.parent
+    except ValueError:
+        folder = SCRIPT_FOLDER
+    dest = folder / f"{source.stem}.{fmt}"
+    if dest.resolve() == source.resolve():
+        dest = folder / f"{source.stem}.script.{fmt}"
+    return dest
+
+
+_STAMP = re.compile(r"essaycast draft ([0-9a-f]{16})\b")
+
+
+def fingerprint(script: Script) -> str:
+    """A fingerprint of a script's content (its own draft stamp left out): it changes with any edit."""
+    import hashlib
+
+    bare = replace(script, notes=tuple(note for note in script.notes if not _STAMP.match(note)))
+    return hashlib.sha256(write(bare).encode("utf-8")).hexdigest()[:16]
+
+
+def stamped(script: Script) -> Script:
+    """The script with a draft stamp note: the fingerprint it was written with, to tell later edits."""
+    bare = tuple(note for note in script.notes if not _STAMP.match(note))
+    stamp = (f"essaycast draft {fingerprint(script)}: essaycast refreshes this script while it is unedited; "
+             "once you edit it, it is kept (the redraft option replaces it)")
+    return replace(script, notes=(stamp, *bare))
+
+
+def edited(path: Path | str) -> bool:
+    """Whether the script at ``path`` was changed since essaycast wrote it (a file without a draft
+    stamp, or one that no longer reads as a script, counts as edited: it is someone's work)."""
+    try:
+        script = load(path)
+    except EssaycastError:
+        return True
+    stamps = [match[1] for note in script.notes if (match := _STAMP.match(note))]
+    return not stamps or stamps[0] != fingerprint(script)
+
+
+def keep_edits(path: Path, redraft: bool) -> bool:
+    """Whether an existing script at ``path`` must be kept rather than replaced by a fresh draft."""
+    return path.exists() and not redraft and edited(path)
+
+
 def resolve_output(source: Path, output: Path | None, fmt: str | None) -> tuple[Path | None, str]:
     """Where and in which format the ``script`` command writes (None: standard output).
 
-    Default: ``INPUT.md`` (or ``.json``) beside the input, ``INPUT.script.md`` if that is the input.
+    Default: the editable script's place (``script_path``), ``.md`` unless ``fmt`` says json.
     """
     if fmt is not None and fmt not in _WRITERS:
         raise EssaycastError(f"unknown --format {fmt!r}", hint=f"use one of: {', '.join(_WRITERS)}")
     if output is None:
         fmt = fmt or "md"
-        dest = source.with_suffix(f".{fmt}")
-        if dest.resolve() == source.resolve():
-            dest = source.with_name(f"{source.stem}.script.{fmt}")
-        return dest, fmt
+        return script_path(source, fmt), fmt
     if str(output) == "-":
         return None, fmt or "md"
     implied = format_for(output)
@@ -112,6 +176,15 @@ def resolve_output(source: Path, output: Path | None, fmt: str | None) -> tuple[
         raise EssaycastError(f"--format {fmt} does not match the output file {output}",
                              hint=f"name the output .{fmt}, or leave out --format")
     return output, fmt or implied
+
+
+def candidates_from(source: Path | str) -> list[Candidate]:
+    """The people an essay quotes (cast candidates), read the way ``script_from`` reads the essay."""
+    source = Path(source)
+    if source.suffix.lower() in SCRIPT_SUFFIXES:
+        raise EssaycastError(f"{source} is a script, not an essay",
+                             hint="cast candidates are found in the essay the script was drafted from")
+    return candidates.from_text(read_text(source, "essay"))
 
 
 def summary(script: Script) -> str:
