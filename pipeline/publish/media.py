@@ -174,7 +174,9 @@ def choose_version(sources: Mapping[str, Path], folder: Path, slug: str, current
         with open(source, "rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())
     version = digest.hexdigest()[:VERSION_CHARS]
-    return version if version != current else f"{version[:-1]}x"  # same digest, different art name
+    # The published files were changed by hand since they were named after this digest: new names
+    # anyway, never a rewrite in place.
+    return version if version != current else f"{version[:-1]}x"
 
 
 def _same(source: Path, dest: Path) -> bool:
