@@ -109,7 +109,9 @@ def score_text(path: Path, cast: list[str], expected: list[dict[str, str]]) -> S
     position, touched = 0, set()
     for item in expected:
         words = _words(item["quote"])
+        # in reading order; a passage the reader moved (a footnote) is looked for from the start
         at = _find(tokens, words, position)
+        at = at if at >= 0 else _find(tokens, words, 0)
         if at < 0 and len(words) > 1:
             at = _find(tokens, words[1:], position)  # a speaker label inside the quote left unread
         if at < 0:
@@ -163,13 +165,14 @@ def main(argv: list[str]) -> int:
     verbose = "-v" in argv
     paths = [arg for arg in argv if arg != "-v"]
     scores = evaluate(Path(paths[0]) if paths else CORPUS)
-    print(f"{'text':34} {'correct':>7} {'made':>5} {'expected':>8} {'precision':>9} {'recall':>7}")
+    columns = ("correct", 7), ("made", 5), ("expected", 8), ("precision", 9), ("recall", 7), ("not found", 9)
+    print(f"{'text':34} " + " ".join(f"{name:>{width}}" for name, width in columns))
     for score in [*scores, total(scores)]:
         if score.error:
             print(f"{score.name:34} not drafted: {score.error}")
             continue
         print(f"{score.name:34} {score.correct:7} {score.attributed:5} {score.expected:8} "
-              f"{score.precision:9.2f} {score.recall:7.2f}")
+              f"{score.precision:9.2f} {score.recall:7.2f} {score.unmatched:9}")
         if verbose:
             for line in score.wrong:
                 print(f"    {line}")

@@ -5,12 +5,16 @@
 
 Figures (docs/benchmarks.md says what each one means and why its target):
 1. `essaycast make` of the seed with a cold cache ÷ raw Piper on the same text (one process, default
-   threads), interleaved over repetitions;
+   threads), interleaved over repetitions; the make ÷ its synthesis stage run alone (wall), the
+   make's CPU time ÷ raw Piper's, mastering's CPU-seconds per minute of audio (and the MP3 encoder's
+   alone, its floor), and a synthesis worker's start-up and model loading;
 2. re-render after swapping section 2's narrator voice ÷ the cold make;
 3. warm re-render of the unchanged script into the episode the make wrote (all cache hits), in seconds;
 4. peak memory of making a script several times the seed's length ÷ the seed's, and of mastering a
    synthetic two-hour episode ÷ a seed-length one (`bench/mix_memory.py`);
 5. `essaycast --help` wall time;
+6. a catalogue of six essays: `essaycast batch` ÷ six `make`s one after another, and the batch on a
+   local Dask cluster ÷ on the local pool (`bench/catalogue.py`; `--only catalogue` runs just these);
 then `essaycast check` of the seed episode, and where each command's time goes (`bench/phases.py`).
 """
 
@@ -29,9 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import catalogue
 from history import Figure, Target, record, table
 from long_script import repeated
 from measure import CommandFailed, Machine, Run, run
+from phases import THREADED
 from synth_throughput import SEED
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,6 +86,9 @@ QUICK = Plan(SAMPLE, repetitions=1, long_times=0, mix_minutes=(), help_runs=5, l
 
 TARGETS = {
     "render": Target(0.9, unit="×"),
+    "stage": Target(1.10, unit="×"),
+    "cpu": Target(1.05, unit="×"),
+    "mastering": Target(1.0, unit=" CPU-s/min"),
     "swap": Target(0.25, unit="×"),
     "warm": Target(3.0, inclusive=False, unit=" s"),
     "memory": Target(1.3, unit="×"),
@@ -98,6 +107,8 @@ class Measured:
     """Seconds per phase (bench/phases.py)."""
     calls: dict[str, int]
     """Calls per phase."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU-seconds per phase (bench/phases.py), and of the command's own process as "process"."""
 
     @property
     def segments(self) -> tuple[int, int, int]:
@@ -123,6 +134,11 @@ class Repetition:
     """`essaycast render` with one section's narrator swapped."""
     warm: Measured
     """`essaycast render` of the unchanged script."""
+    synthesis: Run
+    """The synthesis stage alone (bench/stages.py synthesis) on the drafted script, cold cache."""
+    worker: dict[str, float]
+    """One synthesis worker's start-up: seconds of its whole process (interpreter start and exit
+    included) and of each step inside it, and their CPU-seconds (bench/stages.py worker)."""
     episode: Path
     """The made MP3."""
     script: Path
@@ -169,7 +185,12 @@ class Bench:
                    self.log(label))
         phases = json.loads(phases_file.read_text()) if phases_file.exists() else {}
         return Measured(done, {name: values["seconds"] for name, values in phases.items()},
-                        {name: values["calls"] for name, values in phases.items()})
+                        {name: values["calls"] for name, values in phases.items()},
+                        {name: values.get("cpu", 0.0) for name, values in phases.items()})
+
+    def stage(self, label: str, args: Sequence[str], cwd: Path, env: dict[str, str] | None) -> Run:
+        """bench/stages.py with ``args``, measured as a whole process."""
+        return run([sys.executable, str(BENCH / "stages.py"), *args], cwd, env, self.log(label))
 
     def raw_piper(self, essay: Path, cwd: Path) -> tuple[Run, float]:
         """Raw Piper over the whole essay in one process (bench/synth_throughput.py --raw)."""
@@ -197,7 +218,12 @@ class Bench:
         episode = cwd / "site" / "episodes" / f"{essay.stem}.mp3"
         # A re-render of the unchanged script: the same script, cast and output the cold make rendered.
         warm = self.essaycast("warm", ["render", str(script), "-o", str(episode)], cwd, env)
-        return Repetition(raw, speech, make, swap, warm, episode, script)
+        # The make's synthesis stage on its own, on the script the make drafted, in a cache of its own.
+        alone = self.stage("synthesis", ["synthesis", str(script)], cwd,
+                           self.cold_cache(cwd / "cache-synthesis"))
+        worker = self.stage("worker", ["worker", str(script)], cwd, env)
+        steps = {"whole process": worker.wall_s, **json.loads(worker.stdout)}
+        return Repetition(raw, speech, make, swap, warm, alone, steps, episode, script)
 
     def long_make(self, script: Path, times: int) -> Measured:
         """`essaycast make` of a script ``times`` the length of ``script``, text varied, cold cache."""
@@ -261,7 +287,7 @@ def _seconds(values: Sequence[float]) -> str:
 
 
 def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: Measured | None,
-            mixes: dict[str, list[dict[str, float]]]) -> list[Figure]:
+            mixes: dict[str, list[dict[str, float]]], encoder: dict[str, float]) -> list[Figure]:
     """The benchmark figures from the measured runs."""
     make = [r.make.run.wall_s for r in reps]
     raw = [r.raw.wall_s for r in reps]
@@ -269,7 +295,19 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
     warm = [r.warm.run.wall_s for r in reps]
     synthesis = [r.make.phases.get("synthesis", 0.0) for r in reps]
     make_cpu, raw_cpu = [r.make.run.cpu_s for r in reps], [r.raw.cpu_s for r in reps]
+    cli_cpu = [r.make.cpu.get("process", 0.0) for r in reps]
+    workers_cpu = [total - cli for total, cli in zip(make_cpu, cli_cpu, strict=True)]
+    alone = [r.synthesis.wall_s for r in reps]
+    alone_cpu_text = _seconds([r.synthesis.cpu_s for r in reps])
+    # Summed over mastering's own phases, each timed on its thread: parts mastered early run during
+    # synthesis, where the process's clock would put them under synthesis.
+    mastering_cpu = [sum(r.make.cpu.get(phase, 0.0) for phase in MASTERING) for r in reps]
+    lame_cpu = [r.make.cpu.get("MP3 encoder (LAME)", 0.0) for r in reps]
+    start_s = [r.worker["whole process"] for r in reps]
+    worker_text = ", ".join(f"{k.removesuffix('_s')} {v:.2f} s" for k, v in reps[0].worker.items()
+                            if not k.endswith("cpu_s") and k != "whole process")
     episode_s = mp3_seconds(reps[0].episode)
+    minutes = episode_s / 60
     n = f"median of {len(reps)}" if len(reps) > 1 else "1 run"
     total, _, swapped = reps[0].swap.segments
     swapped_to = reps[0].swap.run.command[-3].partition("=")[2]
@@ -282,9 +320,24 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
         Figure("1b. synthesis stage ÷ raw Piper", median(synthesis) / median(raw), "×", None,
                f"the cold make's synthesis {_seconds(synthesis)} s (all cores, one worker each) vs raw "
                f"Piper {_seconds(raw)} s on the same text"),
-        Figure("1c. CPU time, cold `make` ÷ raw Piper", median(make_cpu) / median(raw_cpu), "×", None,
-               f"make {_seconds(make_cpu)} CPU-s, raw Piper {_seconds(raw_cpu)} CPU-s: on {os.cpu_count()} "
-               f"cores the make cannot take less than {median(make_cpu) / (os.cpu_count() or 1):.1f} s"),
+        Figure("1c. CPU time, cold `make` ÷ raw Piper", median(make_cpu) / median(raw_cpu), "×",
+               TARGETS["cpu"], f"make {_seconds(make_cpu)} CPU-s (synthesis workers {_seconds(workers_cpu)}, "
+               f"the CLI process {_seconds(cli_cpu)}), raw Piper {_seconds(raw_cpu)} CPU-s: on "
+               f"{os.cpu_count()} cores the make cannot take less than "
+               f"{median(make_cpu) / (os.cpu_count() or 1):.1f} s"),
+        Figure("1d. cold `make` ÷ its synthesis stage alone (wall)", median(make) / median(alone), "×",
+               TARGETS["stage"], f"make {_seconds(make)} s, synthesis alone {_seconds(alone)} s "
+               f"({alone_cpu_text} CPU-s; bench/stages.py synthesis, same workers, cold cache); the make's "
+               f"own synthesis stage {_seconds(synthesis)} s"),
+        Figure("1e. mastering CPU per minute of audio", median(mastering_cpu) / minutes, " CPU-s/min",
+               TARGETS["mastering"], f"{_seconds(mastering_cpu)} CPU-s for {minutes:.2f} min (cold make, "
+               f"all {max(r.make.calls.get('encoding', 0) for r in reps)} parts, its phases' threads); of it "
+               "the MP3 encoder's "
+               f"thread {_seconds(lame_cpu)} CPU-s. Floor: libsndfile's LAME alone re-encoding the episode "
+               f"{encoder.get('cpu_s_per_minute', 0.0):.2f} CPU-s/min (bench/stages.py encoder)"),
+        Figure("1f. synthesis worker start-up", median(start_s), " s", None,
+               f"a whole worker-like process, per worker (× {os.cpu_count()}): {worker_text} "
+               "(bench/stages.py worker); raw Piper pays one interpreter and one load too"),
         Figure("2. voice swap ÷ cold make", median(swap) / median(make), "×", TARGETS["swap"],
                f"{_seconds(swap)} s; section {SWAP_SECTION} narrator → {swapped_to}: {swapped} of {total} "
                "segments synthesized"),
@@ -328,23 +381,29 @@ MIX_VARIANTS: dict[str, tuple[str, ...]] = {"music bed, one part": (), "no bed, 
 STAGES = ("drafting", "synthesis", "mastering", "publishing")
 """Top-level phases of a command (bench/phases.py); the rest of its wall time is start-up and glue."""
 
-MASTERING = ("assembling", "balancing", "encoding", "verifying", "laying out", "tags, sidecars")
+MASTERING = ("assembling", "balancing", "encoding", "MP3 encoder (LAME)", "verifying", "laying out",
+             "tags, sidecars")
 """Phases inside mastering. The first four run once per part, and parts are mastered side by side on
 threads, so they are summed over the threads and can add up to more than mastering's wall time."""
 
 
-def phase_table(columns: dict[str, list[Measured]]) -> str:
-    """Seconds per phase (median over repetitions) for each kind of command; (n×) counts calls."""
+def phase_table(columns: dict[str, list[Measured]], clock: str = "seconds") -> str:
+    """Seconds (``clock="cpu"``: CPU-seconds) per phase, median over repetitions, for each kind of
+    command; (n×) counts calls."""
     names = list(columns)
-    lines = ["| phase (s) | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines = [f"| phase ({'CPU-s' if clock == 'cpu' else 's'}) | " + " | ".join(names) + " |",
+             "|---|" + "---|" * len(names)]
+
+    def times(m: Measured) -> dict[str, float]:
+        return m.cpu if clock == "cpu" else m.phases
 
     def cell(runs: list[Measured], phase: str) -> str:
-        values = [m.phases[phase] for m in runs if phase in m.phases]
+        values = [times(m)[phase] for m in runs if phase in times(m)]
         calls = max((m.calls.get(phase, 0) for m in runs), default=0)
         return (f"{median(values):.1f}" + (f" ({calls}×)" if calls > 1 else "")) if values else ""
 
     def remainder(label: str, whole: Callable[[Measured], float], parts: Sequence[str]) -> str:
-        values = [median([whole(m) - sum(m.phases.get(p, 0.0) for p in parts) for m in runs])
+        values = [median([whole(m) - sum(times(m).get(p, 0.0) for p in parts) for m in runs])
                   for runs in columns.values()]
         return f"| {label} | " + " | ".join(f"{v:.1f}" for v in values) + " |"
 
@@ -355,6 +414,14 @@ def phase_table(columns: dict[str, list[Measured]]) -> str:
             inner = [p for p in MASTERING if any(p in m.phases for runs in columns.values() for m in runs)]
             lines += [f"| – {p}{' ¹' if p in MASTERING[:4] else ''} | "
                       + " | ".join(cell(columns[n], p) for n in names) + " |" for p in inner]
+    if clock == "cpu":
+        lines.append(remainder("start-up, cache look-ups, rest (this process)",
+                               lambda m: m.cpu.get("process", 0.0), (*STAGES, *THREADED)))
+        lines.append(remainder("synthesis worker processes",
+                               lambda m: m.run.cpu_s - m.cpu.get("process", 0.0), ()))
+        totals = [median([m.run.cpu_s for m in runs]) for runs in columns.values()]
+        lines.append("| **CPU time** | " + " | ".join(f"**{v:.1f}**" for v in totals) + " |")
+        return "\n".join(lines) + "\n"
     lines.append(remainder("start-up, cache look-ups, rest", lambda m: m.run.wall_s, STAGES))
     walls = [median([m.run.wall_s for m in runs]) for runs in columns.values()]
     lines.append("| **wall time** | " + " | ".join(f"**{v:.1f}**" for v in walls) + " |")
@@ -394,7 +461,7 @@ def check_summary(done: Run, report: dict[str, Any]) -> str:
 
 
 def report_text(plan: Plan, machine: Machine, reps: list[Repetition], figures_: list[Figure],
-                phases: str, check: str, elapsed_s: float) -> str:
+                phases: str, cpu: str, check: str, elapsed_s: float) -> str:
     """One run's Markdown for RESULTS.md and the terminal."""
     rep = reps[0]
     words = len(plan.essay.read_text(encoding="utf-8").split())
@@ -418,6 +485,14 @@ essaycast commands run through `bench/phases.py` (the CLI's own entry point with
 ¹ Summed over the parts, which are mastered side by side on threads: these can add up to more than
 mastering's wall time.
 
+### Where the CPU time goes
+
+{cpu}
+Each phase's CPU time is its own thread's: the stages the CLI's main thread (synthesis itself runs in
+the worker processes, counted in their row), a part's phases the part's thread, summed over the parts
+(parts mastered during synthesis included), the MP3 encoder its own thread (inside "encoding"'s wall
+time but not its CPU time).
+
 ### Listening quality
 
 {check}"""
@@ -436,19 +511,45 @@ def measure_all(plan: Plan, work: Path) -> str:
     for number in range(1, plan.repetitions + 1):
         reps.append(rep := bench.repetition(number, plan.essay))
         print(f"  round {number}: raw Piper {rep.raw.wall_s:.1f} s, make {rep.make.run.wall_s:.1f} s, "
-              f"swap {rep.swap.run.wall_s:.1f} s, warm {rep.warm.run.wall_s:.1f} s", flush=True)
+              f"swap {rep.swap.run.wall_s:.1f} s, warm {rep.warm.run.wall_s:.1f} s, "
+              f"synthesis alone {rep.synthesis.wall_s:.1f} s", flush=True)
     check_run, report = bench.check(reps[0].episode, reps[0].script)
     print(f"  check: {check_run.wall_s:.1f} s", flush=True)
+    encoder = json.loads(bench.stage("encoder", ["encoder", str(reps[0].episode)], bench.work, None).stdout)
+    print(f"  MP3 encoder alone: {encoder['cpu_s_per_minute']:.2f} CPU-s per minute", flush=True)
     long = bench.long_make(reps[0].script, plan.long_times) if plan.long_times else None
     if long is not None:
         print(f"  {plan.long_times}× make: {long.run.wall_s:.1f} s, {long.run.max_rss_mb:.0f} MB", flush=True)
     mixes = bench.mix_memory(plan.mix_minutes) if plan.mix_minutes else {}
+    books = catalogue.measure(bench, plan.essay, CAST)
     columns = {"cold make": [r.make for r in reps], "voice swap": [r.swap for r in reps],
                "warm render": [r.warm for r in reps]}
     if long is not None:
         columns[f"{plan.long_times}× make"] = [long]
-    return report_text(plan, machine, reps, figures(plan, reps, help_times, long, mixes),
-                       phase_table(columns), check_summary(check_run, report), time.perf_counter() - started)
+    every = figures(plan, reps, help_times, long, mixes, encoder) + catalogue.figures(books)
+    return report_text(plan, machine, reps, every, phase_table(columns), phase_table(columns, "cpu"),
+                       check_summary(check_run, report), time.perf_counter() - started)
+
+
+def measure_catalogue(plan: Plan, work: Path) -> str:
+    """Only the catalogue figures (``--only catalogue``): a short report of their own."""
+    started = time.perf_counter()
+    machine = Machine.here(REPO)
+    print(f"essaycast catalogue benchmark ({plan.label}) at {machine.commit}: {machine.describe()}",
+          flush=True)
+    bench = Bench(work)
+    bench.prepare_models()
+    books = catalogue.measure(bench, plan.essay, CAST)
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    minutes = (time.perf_counter() - started) / 60
+    return (f"## {machine.date} · commit {machine.commit} · catalogue figures only ({plan.label})\n\n"
+            f"- Machine: {machine.describe()}.\n- Essay: `{plan.essay.name}` ×{catalogue.ESSAYS}, varied by "
+            f"lead-ins, cast `{CAST}`; each side from a cold cache.\n- Took {minutes:.0f} min; load average "
+            f"at the end {load}.\n\n{table(catalogue.figures(books))}")
+
+
+MEASUREMENTS: dict[str, Callable[[Plan, Path], str]] = {"all": measure_all, "catalogue": measure_catalogue}
+"""``--only`` → what to measure."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -459,16 +560,19 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"history file to add the run to (default: {RESULTS.relative_to(REPO)} for a "
                         "full run, none for --quick)")
     parser.add_argument("--work", type=Path, default=None, help="keep the work files in this new folder")
+    parser.add_argument("--only", choices=sorted(MEASUREMENTS), default="all",
+                        help="measure only these figures (catalogue: bench/catalogue.py; not recorded)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    results = args.results or (None if args.quick else RESULTS)
+    results = args.results or (None if args.quick or args.only != "all" else RESULTS)
+    measure = MEASUREMENTS[args.only]
     try:
         if args.work:
             args.work.mkdir(parents=True)
-            text = measure_all(plan, args.work.resolve())
+            text = measure(plan, args.work.resolve())
         else:
             with tempfile.TemporaryDirectory(prefix="essaycast-bench-") as work:
-                text = measure_all(plan, Path(work))
+                text = measure(plan, Path(work))
     except CommandFailed as exc:
         print(f"bench: a measured command failed, nothing recorded: {exc}", file=sys.stderr)
         return 1

@@ -6,8 +6,10 @@ module level, so `essaycast --help` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +20,8 @@ from pipeline.errors import EssaycastError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from pipeline.batch.catalogue import BatchReport
+    from pipeline.batch.catalogue import Progress as CatalogueProgress
     from pipeline.mix.episode import Episode
     from pipeline.mix.master import MixOptions
     from pipeline.script.model import Script
@@ -38,6 +42,11 @@ def _console() -> Console:
     return Console(stderr=True)
 
 
+def _warn(message: str) -> None:
+    """A warning that does not stop the command, on one line of stderr."""
+    _console().print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+
 @app.command()
 def version() -> None:
     """Print the essaycast version."""
@@ -49,6 +58,10 @@ def version() -> None:
 # --- script stage -----------------------------------------------------------------------------
 
 
+ReadAs = Annotated[str | None, typer.Option(
+    "--as", help="Read the input as a 'script' or an 'essay' (default: told apart by its content).")]
+
+
 def _cast_options(values: list[str] | None) -> tuple[bool, dict[str, str]]:
     """``--cast`` values: whether ``auto`` was asked for, and the explicit NAME[=PROFILE] ones."""
     from pipeline.script.drafting import parse_cast_options
@@ -58,13 +71,13 @@ def _cast_options(values: list[str] | None) -> tuple[bool, dict[str, str]]:
     return bool(auto), parse_cast_options([value for value in values if value not in auto])
 
 
-def _auto_cast(source: Path, given: dict[str, str]) -> dict[str, str]:
+def _auto_cast(source: Path, given: dict[str, str], read_as: str | None = None) -> dict[str, str]:
     """``--cast auto``: a voice for every character the essay quotes; ``given`` entries win. Says why."""
     from pipeline.script.model import NARRATOR
     from pipeline.script.storage import candidates_from
     from pipeline.synth.casting import choose
 
-    castings = choose(candidates_from(source), narrator=given.get(NARRATOR, NARRATOR))
+    castings = choose(candidates_from(source, read_as), narrator=given.get(NARRATOR, NARRATOR))
     console = _console()
     if not castings:
         console.print("cast auto: nobody is quoted by name; the narrator reads everything", highlight=False)
@@ -84,7 +97,8 @@ CastOption = Annotated[list[str] | None, typer.Option(
 @app.command("script")
 def script_command(
     source: Annotated[Path, typer.Argument(
-        help="Essay text to draft from (.txt), or a script to convert (.md, .json, .ssml).")],
+        help="An essay to draft from: plain text (.txt), Markdown (.md), HTML (.html, .htm), EPUB (.epub), "
+             "Word (.docx) or PDF (.pdf); or a script to convert (.md with script marks, .json, .ssml).")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Script to write, '-' for stdout (default: INPUT.md beside INPUT, or "
                                "./script/INPUT.md for an essay outside the current folder).")] = None,
@@ -94,8 +108,12 @@ def script_command(
     title: Annotated[str | None, typer.Option(
         "--title", help="Episode title (default: the essay's title line, else the file name).")] = None,
     redraft: Redraft = False,
+    read_as: ReadAs = None,
 ) -> None:
     """Draft an editable, voiced script from an essay (or convert a script between formats).
+
+    Essays: plain text, Markdown, HTML saved from a browser, EPUB, DOCX and PDF
+    (docs/inputs.md says what each keeps and drops).
 
     A script edited since essaycast wrote it is never overwritten (--redraft replaces it).
     """
@@ -112,13 +130,13 @@ def script_command(
 
     auto, voices = _cast_options(cast)
     dest, fmt = resolve_output(source, output, fmt)
-    drafting = is_essay(source)
+    drafting = is_essay(source, read_as)
     if drafting and dest is not None and keep_edits(dest, redraft):
         raise EssaycastError(f"{dest} was edited since it was drafted: not overwritten",
                              hint="edit it further and render it, or pass --redraft to replace it")
     if auto:
-        voices = _auto_cast(source, voices)
-    result = script_from(source, voices, title)
+        voices = _auto_cast(source, voices, read_as)
+    result = script_from(source, voices, title, read_as)
     result = stamped(result) if drafting else result
     if dest is None:
         sys.stdout.write(dumps(result, fmt))
@@ -129,7 +147,8 @@ def script_command(
 
 @app.command("cast")
 def cast_command(
-    source: Annotated[Path, typer.Argument(help="The essay (.txt) to find quoted characters in.")],
+    source: Annotated[Path, typer.Argument(
+        help="The essay (.txt .md .html .epub .docx .pdf) to find quoted characters in.")],
 ) -> None:
     """List the characters an essay quotes, with their line counts and she/he evidence (drafts nothing)."""
     from rich.console import Console
@@ -169,7 +188,6 @@ def voices(
     Which voices each is distinct from (by timbre) is shown once they have been compared
     (--compare renders a sentence per voice; later listings read it from the cache).
     """
-    import contextlib
     import json
 
     from rich.console import Console
@@ -363,13 +381,12 @@ def _produce(
     Bars are drawn on a terminal only: in a pipe or a log, stderr carries nothing but the one-line
     error of a failed run.
     """
-    import contextlib
     import time
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from pipeline.mix.estimate import check_size
-    from pipeline.mix.master import master, preflight
+    from pipeline.mix.master import EarlyParts, master, preflight
     from pipeline.synth.progress import render_progress
     from pipeline.synth.render import render
 
@@ -378,12 +395,17 @@ def _produce(
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
     check_size(script, options.bitrate_kbps, out, confirmed)  # a pasted book asks first
     console = _console()
-
-    def warn(message: str) -> None:
-        console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
     try:
-        with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment:
-            segments = render(script, workers=workers, on_progress=on_segment, on_warning=warn)
+        # Parts whose segments are all in are mastered while the others are still being synthesized.
+        with render_progress(console) if console.is_terminal else contextlib.nullcontext() as on_segment, \
+                EarlyParts(script, out, options, base_dir=source.parent) as early:
+
+            def on_progress(segment: RenderedSegment, done: int, total: int) -> None:
+                early.segment_done(segment)
+                if on_segment is not None:
+                    on_segment(segment, done, total)
+
+            segments = render(script, workers=workers, on_progress=on_progress, on_warning=_warn)
     except KeyboardInterrupt:
         raise Interrupted("interrupted", hint="finished segments are cached; run again to resume") \
             from None
@@ -499,11 +521,13 @@ def render_command(
 
 @app.command("make")
 def make_command(
-    source: Annotated[Path, typer.Argument(help="The essay (.txt) or an edited script (.md, .json).")],
+    source: Annotated[Path, typer.Argument(
+        help="The essay (.txt .md .html .epub .docx .pdf) or an edited script (.md, .json).")],
     cast: CastOption = None,
     site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
     title: Annotated[str | None, typer.Option("--title", help="Episode title.")] = None,
     redraft: Redraft = False,
+    read_as: ReadAs = None,
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
@@ -518,7 +542,7 @@ def make_command(
     from pipeline.publish import publish
     from pipeline.publish.publisher import check_site, episode_slug
     from pipeline.script import load
-    from pipeline.script.storage import SCRIPT_SUFFIXES, keep_edits, save, script_from, script_path, stamped
+    from pipeline.script.storage import is_essay, keep_edits, save, script_from, script_path, stamped
     from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
@@ -527,8 +551,8 @@ def make_command(
     out = _made_episode(site, source.stem)
     notes: list[str] = []
     auto, voices = _cast_options(cast)
-    if source.suffix.lower() in SCRIPT_SUFFIXES:
-        script_file, script = source, script_from(source, voices, title)
+    if not is_essay(source, read_as):
+        script_file, script = source, script_from(source, voices, title, read_as)
     else:
         script_file = script_path(source)
         if keep_edits(script_file, redraft):
@@ -537,7 +561,8 @@ def make_command(
             notes.append(f"script: {script_file} (edited since drafted, used as it is; "
                          "--redraft replaces it)")
         else:
-            script = stamped(script_from(source, _auto_cast(source, voices) if auto else voices, title))
+            voices = _auto_cast(source, voices, read_as) if auto else voices
+            script = stamped(script_from(source, voices, title, read_as))
             check_size(script, bitrate, out, yes)  # a pasted book asks before a draft is written
             # A cast that cannot speak fails before a draft is written: a draft left behind would
             # otherwise be rendered with the bad cast next time.
@@ -563,6 +588,115 @@ def _made_episode(site: Path, stem: str) -> Path:
 
     site_key = hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]
     return cache_root() / "made" / site_key / f"{stem}.mp3"
+
+
+SOME_FAILED = 3
+"""Exit code of ``batch`` when some essays failed and the others were published (1: the whole run
+failed before any essay was published, as for every command)."""
+
+
+@app.command("batch")
+def batch_command(
+    sources: Annotated[list[Path], typer.Argument(
+        help="Essays or edited scripts, files or folders (a folder gives its essays, see --glob).")],
+    site: Annotated[Path, typer.Option("--site", help="The site folder to publish into.")] = Path("output"),
+    glob: Annotated[str | None, typer.Option(
+        "--glob", help="Files a folder gives: '*.txt', '**/*.md' (default: every essay or script).")] = None,
+    order: Annotated[str, typer.Option(
+        "--order", help="Episode order: name, mtime (oldest first), date (front matter's).")] = "name",
+    cast: Annotated[list[str] | None, typer.Option(
+        "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
+    voice: Annotated[list[str] | None, typer.Option(
+        "--voice", help="Swap a voice in every episode: SPEAKER=PROFILE; repeatable.")] = None,
+    section: Annotated[list[str] | None, typer.Option(
+        "--section", help="Swap a voice in section N of every episode: N:SPEAKER=PROFILE.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a JSON report of the run.")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Synthesize and master on Dask: local:N (N local workers) or tcp://HOST:PORT "
+                          "(a running `dask scheduler`; pip install 'essaycast\\[cluster]').")] = None,
+    workers: Workers = None,
+    target: Target = -16.0,
+    bitrate: Bitrate = 96,
+) -> None:
+    """Make a whole catalogue into one podcast: every essay drafted (or its edited script reused),
+    rendered, mastered and published into one site, in a stable order.
+
+    Identical lines are synthesized once and the longest go first across all essays. An essay that
+    fails is reported with its error and the others are still published; the exit code is then 3.
+    Running again resumes from the caches and leaves up-to-date episodes alone.
+    """
+    from pipeline.batch.catalogue import MAX_AT_ONCE, BatchOptions, make_catalogue
+    from pipeline.batch.sources import collect, ordered
+    from pipeline.files import write_text
+    from pipeline.script.drafting import parse_cast_options
+    from pipeline.synth.render import LocalPool
+
+    swaps, sections = _parse_voice_swaps(voice or [], section or [])
+    options = BatchOptions(cast=parse_cast_options(cast or []), voices=swaps, sections=sections,
+                           mix=_mix_options(target, bitrate, None, None))
+    essays = ordered(collect(sources, glob), order)
+    with contextlib.ExitStack() as stack:
+        executor, part_master, at_once = LocalPool(workers), None, 1
+        if cluster:
+            from pipeline.mix.parts import RemoteParts
+            from pipeline.synth.cluster import dask_executor
+
+            executor = stack.enter_context(dask_executor(cluster))
+            part_master, at_once = RemoteParts(executor.call), min(MAX_AT_ONCE, executor.slots)
+        with _batch_progress(len(essays)) as on_progress:
+            try:
+                done = make_catalogue(essays, site, options, executor=executor, part_master=part_master,
+                                      essays_at_once=at_once, on_progress=on_progress, on_warning=_warn)
+            except KeyboardInterrupt:
+                raise EssaycastError("interrupted", hint="finished work is cached; run again to resume") \
+                    from None
+    if report is not None:
+        write_text(report, done.to_json())
+    _batch_summary(done)
+    for essay in done.failed:
+        where = "" if essay.source in essay.error else f"{essay.source}: "
+        print(f"essaycast: error: {where}{essay.error}", file=sys.stderr)
+    if done.failed:
+        raise typer.Exit(SOME_FAILED)
+
+
+@contextlib.contextmanager
+def _batch_progress(essays: int) -> Iterator[CatalogueProgress]:
+    """One display for the whole run: essays finished and segments rendered, with the time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = _console()
+    columns = (TextColumn("[bold]{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        tasks = {"essays": bar.add_task("Essays", total=essays),
+                 "segments": bar.add_task("Segments", total=None)}
+
+        def on_progress(what: str, done: int, total: int) -> None:
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield on_progress
+
+
+def _batch_summary(done: BatchReport) -> None:
+    """Per essay: episode, duration, segments synthesized and cached, loudness, status."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.batch.catalogue import FAILED
+
+    table = Table("#", "episode", "duration", "synthesized", "cached", "loudness", "status",
+                  title=f"{len(done.essays)} essays into {done.site} in {done.seconds:.1f} s "
+                        f"({done.jobs} distinct segments synthesized)")
+    for essay in done.essays:
+        minutes, secs = divmod(essay.duration_s, 60)
+        failed = essay.status == FAILED
+        table.add_row(str(essay.number or ""), essay.title or Path(essay.source).name,
+                      "" if failed else f"{int(minutes)}:{secs:04.1f}",
+                      "" if failed else str(essay.synthesized), "" if failed else str(essay.cached),
+                      "" if essay.loudness_lufs is None else f"{essay.loudness_lufs:.1f} LUFS",
+                      f"[red]failed[/red]: {essay.error}" if failed else essay.status)
+    Console().print(table)
 
 
 # --- publish stage ----------------------------------------------------------------------------

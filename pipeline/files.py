@@ -237,22 +237,17 @@ def verified_sidecar(data: Path, sidecar: Path) -> dict[str, Any] | None:
         return None
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    """Read a UTF-8 text file (UTF-16/32 with a byte-order mark too), turning every way it can be
-    unreadable into one clear error."""
+def read_bytes(path: Path, what: str = "file") -> bytes:
+    """Read a file whole, turning every way it can be unreadable into one clear error."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise EssaycastError(f"{what} not found: {path}") from None
     except IsADirectoryError:
         raise EssaycastError(f"{what} is a directory, not a file: {path}") from None
     except OSError as exc:
         raise EssaycastError(f"cannot read {path}: {exc.strerror or exc}") from None
-    text = _decode(path, data)
-    if not text.strip():
-        raise EssaycastError(f"{path} is empty")
-    return text
 
 
 TEXT_BOMS: tuple[tuple[bytes, str], ...] = (
@@ -263,8 +258,9 @@ TEXT_BOMS: tuple[tuple[bytes, str], ...] = (
 as UTF-16 with a BOM)."""
 
 
-def _decode(path: Path, data: bytes) -> str:
-    """The text of a file's bytes: UTF-8, or UTF-16/32 announced by a byte-order mark."""
+def decode_text(data: bytes, path: Path | str) -> str:
+    """Bytes read from ``path`` as text: UTF-8, or UTF-16/32 announced by a byte-order mark; binary,
+    undecodable or empty content is one clear error."""
     codec = next((name for bom, name in TEXT_BOMS if data.startswith(bom)), "utf-8")
     if codec == "utf-8" and b"\x00" in data:
         raise EssaycastError(f"{path} is a binary file, not text")
@@ -277,4 +273,11 @@ def _decode(path: Path, data: bytes) -> str:
         ) from None
     if "\x00" in text:
         raise EssaycastError(f"{path} is a binary file, not text")
+    if not text.strip():
+        raise EssaycastError(f"{path} is empty")
     return text
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """Read a UTF-8 text file, turning every way it can be unreadable into one clear error."""
+    return decode_text(read_bytes(path, what), path)

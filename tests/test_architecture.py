@@ -16,8 +16,10 @@ UPSTREAM: dict[str, set[str]] = {
     "synth": {"script"},
     "mix": {"script", "synth"},
     "publish": {"mix"},
+    "batch": {"script", "synth", "mix", "publish"},
 }
-"""Stage → the stages it may import (shared modules errors/files are open to all)."""
+"""Stage → the stages it may import (shared modules errors/files are open to all); ``batch`` is the
+library-level orchestration of a whole catalogue, above every stage and below the CLI."""
 
 SHARED = {"errors", "files"}
 
@@ -42,7 +44,8 @@ def test_a_stage_imports_only_stages_upstream_of_it(stage: str) -> None:
 def test_help_does_not_load_the_heavy_libraries() -> None:
     probe = (
         "import sys\nfrom pipeline.cli import app\n"
-        "heavy = {'numpy', 'onnxruntime', 'piper', 'mutagen', 'scipy', 'soundfile', 'torch', 'pydub'}\n"
+        "heavy = {'numpy', 'onnxruntime', 'piper', 'mutagen', 'scipy', 'soundfile', 'torch', 'pydub',"
+        " 'dask', 'distributed'}\n"
         "print(sorted(heavy & set(sys.modules)))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

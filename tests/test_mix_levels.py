@@ -19,7 +19,7 @@ import soundfile
 
 from pipeline.mix.assemble import Span, Timeline
 from pipeline.mix.episode import Episode
-from pipeline.mix.levels import BALANCE_AIM_LU, balance
+from pipeline.mix.levels import BALANCE_AIM_LU, balance, streamed
 from pipeline.mix.loudness import LoudnessMeter, TruePeakMeter
 from pipeline.mix.master import MixOptions, master
 from pipeline.script.model import Cast, Pause, Script, Section, Segment
@@ -125,7 +125,7 @@ def test_balance_corrects_each_group_by_its_own_response() -> None:
     def mix(gains: Mapping[str, float]) -> Iterator[np.ndarray]:
         yield np.concatenate((tone * math.sqrt(gains["a"]), tone * gains["b"]))
 
-    levels = balance(mix, timeline, -16.0, 0.0)
+    levels = balance(streamed(mix, timeline, 0.0), timeline, -16.0)
     (heard,) = mix(levels.groups)
     for group, part in {"a": heard[:half], "b": heard[half:]}.items():
         meter = LoudnessMeter(rate)

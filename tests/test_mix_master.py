@@ -470,6 +470,32 @@ def test_progress_of_parts_mastered_side_by_side_never_goes_back(tmp_path: Path)
         assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
+def test_parts_mastered_early_are_the_parts_master_makes(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segments reported one by one (as render does): each part is mastered as soon as its segments
+    are in, into the part cache, and master() then masters nothing but lays the same MP3 out."""
+    from pipeline.mix import master as master_module
+
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "store"))
+    script, rendered = _make(tmp_path, THREE_PARTS)
+    reference = _master(tmp_path / "reference", script, rendered).audio.read_bytes()
+    for stored in _stored_parts(tmp_path / "store"):
+        stored.unlink()
+    mastered: list[int] = []
+    real = master_module._master_part
+    monkeypatch.setattr(master_module, "_master_part",
+                        lambda *args: mastered.append(len(args[1])) or real(*args))
+    early_parts = master_module.EarlyParts(script, tmp_path / "out" / "ep.mp3", MixOptions(date="2024-05-01"),
+                                           base_dir=tmp_path)
+    with early_parts as early:
+        for count, segment in enumerate(rendered[:-1], 1):  # the last segment is still being synthesized
+            early.segment_done(segment, count, len(rendered))
+    assert len(mastered) == 2 and len(_stored_parts(tmp_path / "store")) == 2
+    episode = _master(tmp_path, script, rendered)
+    assert len(mastered) == 3  # only the last part
+    assert episode.audio.read_bytes() == reference
+
+
 # The verify/re-encode loop: an encoder stand-in that LAME would never be, so the loop must work.
 
 class _HotEncoder:

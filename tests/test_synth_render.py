@@ -46,6 +46,12 @@ class FakeEngine:
 @pytest.fixture
 def synthesized(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Register the fake engine and profiles using it; returns the log of synthesized (voice, text)."""
+    return fake_engine(tmp_path, monkeypatch)
+
+
+def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The fake engine registered, profiles narrator, samantha, alt (and the unusable dead) using it,
+    the cache in ``tmp_path`` and the working directory there; returns the engine's log."""
     log: list[tuple[str, str]] = []
     module = types.ModuleType("fake_engine")
     module.load = lambda voice, threads=1: FakeEngine(voice, log)
@@ -138,10 +144,14 @@ def test_progress_reports_every_segment(synthesized: list[tuple[str, str]]) -> N
     assert [s.cached for s, _, _ in seen] == [True] * 4 + [False]  # hits are reported first
 
 
-def test_longest_work_starts_first(synthesized: list[tuple[str, str]]) -> None:
+def test_sections_start_in_order_the_longest_work_first(synthesized: list[tuple[str, str]]) -> None:
+    """A section is done early (and can be mastered while the next ones are synthesized); inside it,
+    the longest lines start first, so that the last to finish is a short one."""
     render(script(), workers=1)
     texts = [text for _, text in synthesized]
-    assert texts == sorted(texts, key=len, reverse=True)
+    first = ["It began quietly.", "Hello, Theodore."]
+    assert texts[:2] == first
+    assert texts[2:] == sorted(texts[2:], key=len, reverse=True) == ["Then it grew.", "The end."]
 
 
 def test_nothing_pronounceable_still_gives_audio(synthesized: list[tuple[str, str]]) -> None:

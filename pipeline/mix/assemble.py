@@ -3,10 +3,11 @@
 Every piece is resampled to the episode rate (``scipy.signal.resample_poly``), given short linear
 fades with pydub (an ``AudioSegment`` of 32-bit samples with 18 dB of headroom, sample-accurate
 fades for anything up to 100 ms) so no join clicks, and appended to a float sound file as it is
-made: only one segment is in memory at a time, whatever the episode's length. Pauses are written
-as zeros in chunks (a ten-minute pause costs no memory), with exactly ``round(ms * rate / 1000)``
-frames. The ``Timeline`` records where every piece landed, which is where cues, chapters and the
-ducking of the music bed come from.
+made: only one segment is in memory at a time, whatever the episode's length. Each piece's
+loudness statistics (``pipeline.mix.stats``) are taken while it is in memory, so levelling needs
+no second reading. Pauses are written as zeros in chunks (a ten-minute pause costs no memory),
+with exactly ``round(ms * rate / 1000)`` frames. The ``Timeline`` records where every piece
+landed, which is where cues, chapters and the ducking of the music bed come from.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import EssaycastError
-from pipeline.mix.loudness import LoudnessMeter
+from pipeline.mix.stats import Listening, PieceStats
 
 INTRO = "<intro>"
 """Level group of the intro (angle brackets cannot occur in speaker names)."""
@@ -66,6 +67,8 @@ class Timeline:
     """Intro, every segment, outro, in time order."""
     loudness: dict[str, float]
     """Integrated loudness (LUFS) of each level group, measured over that group's audio only."""
+    stats: tuple[PieceStats, ...] = ()
+    """Loudness statistics of each span's audio, in the order of ``spans`` (empty once laid out)."""
 
     @property
     def speech(self) -> tuple[Span, ...]:
@@ -168,15 +171,14 @@ def assemble(
     """Write ``pieces`` end to end into the float sound file ``out``; return where they landed."""
     import soundfile
 
-    spans = []
-    meters: dict[str, LoudnessMeter] = {}
+    spans, stats = [], []
     position = 0
     with soundfile.SoundFile(out, "w", samplerate=rate, channels=1, format="W64", subtype="FLOAT") as sink:
         for done, piece in enumerate(pieces, 1):
             audio, piece_rate = piece.load()
             audio = faded(resample(audio, piece_rate, rate), rate, fade_ms)
             sink.write(audio)
-            meters.setdefault(piece.group, LoudnessMeter(rate)).feed(audio)
+            stats.append(PieceStats.of(audio, rate))
             spans.append(Span(position, position + len(audio), piece.group, piece.section, piece.index))
             position += len(audio)
             silence = round(piece.pause_ms * rate / 1000)
@@ -185,5 +187,6 @@ def assemble(
             position += silence
             if on_piece:
                 on_piece(done, len(pieces))
-    return Timeline(rate=rate, frames=position, spans=tuple(spans),
-                    loudness={group: meter.integrated() for group, meter in meters.items()})
+    groups = dict.fromkeys(piece.group for piece in pieces)
+    loudness = Listening(spans, stats, position, rate).heard(dict.fromkeys(groups, 0.0)).groups
+    return Timeline(rate=rate, frames=position, spans=tuple(spans), loudness=loudness, stats=tuple(stats))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pipeline.errors import EssaycastError
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
 Mix = Callable[[Mapping[str, float]], Iterator["np.ndarray"]]
 """``mix(gains)``: the assembled voice with each level group's linear gain applied, plus the music
 bed, block by block from the start of the episode."""
+Listen = Callable[[Mapping[str, float], Callable[[int], None]], dict[str, float]]
+"""``listen(gains_db, on_frames)``: the loudness of the episode limited at the ceiling with each group
+at its gain in dB: of each group over its own spans, of all speech (`SPEECH`) and of the whole
+(`EPISODE`); ``on_frames(done)`` reports the frames mixed so far. `streamed` and `modelled` make one."""
 
 SPEECH = "<speech>"
 """Meter key of all speech spans together (angle brackets cannot occur in speaker names)."""
@@ -79,14 +84,34 @@ class Levels:
         return {group: 10 ** (db / 20) for group, db in self.groups_db.items()}
 
 
+def streamed(mix: Mix, timeline: Timeline, ceiling_dbtp: float) -> Listen:
+    """Listening to ``mix`` itself: it is mixed, limited at ``ceiling_dbtp`` and metered, all of it,
+    on every call (what a music bed under the voices needs)."""
+    return partial(_limited_pass, mix, timeline, ceiling_dbtp=ceiling_dbtp)
+
+
+def modelled(timeline: Timeline, ceiling_dbtp: float) -> Listen:
+    """Listening modelled from the timeline's piece statistics (`pipeline.mix.stats`): arithmetic on a
+    few numbers per 2.5 ms, no audio read; for voices alone (no music bed)."""
+    from pipeline.mix.stats import Listening
+
+    listening = Listening(timeline.spans, timeline.stats, timeline.frames, timeline.rate, ceiling_dbtp)
+
+    def listen(gains_db: Mapping[str, float], on_frames: Callable[[int], None]) -> dict[str, float]:
+        heard = listening.heard(gains_db)
+        on_frames(timeline.frames)
+        return {**heard.groups, SPEECH: heard.speech, EPISODE: heard.whole}
+
+    return listen
+
+
 def balance(
-    mix: Mix,
+    listen: Listen,
     timeline: Timeline,
     target_lufs: float,
-    ceiling_dbtp: float,
     on_frames: Callable[[int, int], None] | None = None,
 ) -> Levels:
-    """Gains that bring every level group to ``target_lufs`` as heard after a ``ceiling_dbtp`` limiter.
+    """Gains that bring every level group to ``target_lufs`` as heard through ``listen``'s limiter.
 
     No group is pushed more than `MAX_PUSH_DB` into the limiter. A voice that still falls short
     sets the level for all (``Levels.lufs``): voices matched to each other come before the loudness
@@ -106,8 +131,7 @@ def balance(
     slopes = dict.fromkeys(audible, SLOPE_RANGE[1])
     tried: dict[str, tuple[float, float]] = {}  # group → (gain dB, loudness heard) of the previous pass
     for done in range(BALANCE_PASSES):
-        heard = _limited_pass(mix, timeline, gains, ceiling_dbtp,
-                              lambda frames, done=done: report(done * timeline.frames + frames, total))
+        heard = listen(gains, lambda frames, done=done: report(done * timeline.frames + frames, total))
         # Voices measured over their own spans sound a little louder than the episode with its pauses;
         # they aim that much over the target so that the episode lands on it. A voice pushed as far as
         # it may go holds the others down to its level; intro and outro music falling short does not.
@@ -134,8 +158,9 @@ def _limited_pass(
     mix: Mix,
     timeline: Timeline,
     gains_db: Mapping[str, float],
-    ceiling_dbtp: float,
     on_frames: Callable[[int], None],
+    *,
+    ceiling_dbtp: float,
 ) -> dict[str, float]:
     """Loudness of the limited mix at ``gains_db``: of each group over its own spans, of all speech
     spans together (`SPEECH`) and of the whole episode (`EPISODE`)."""

@@ -6,14 +6,17 @@ the peak arrives), released linearly in dB, and smoothed by two moving averages.
 an envelope that is never below the reduction needed, so the output never exceeds the ceiling at
 the sample points and, with a small margin, between them. All stages are vectorised (running
 maximum filter, cumulative maximum for the release, cumulative sums for the averages) so a
-two-hour episode is limited in seconds.
+two-hour episode is limited in seconds, and the oversampled signal is computed only around samples
+whose neighbourhood could reach the ceiling (`true_peak_envelope_over`): everywhere else the
+reduction needed is zero by a bound, not by a guess, so the output is the same as with the
+envelope computed everywhere.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from pipeline.mix.loudness import CONTEXT, true_peak_envelope
+from pipeline.mix.loudness import CONTEXT, true_peak_envelope_over
 
 LOOKAHEAD_MS = 5.0
 """How long before a peak the gain starts to drop (and how long the attack ramp lasts)."""
@@ -57,11 +60,14 @@ class TruePeakLimiter:
 
     def _needed_reduction(self, x: np.ndarray) -> np.ndarray:
         """dB each sample of ``x`` (with CONTEXT frames either side) must come down."""
-        rows = true_peak_envelope(x)
+        ceiling = 10 ** (self._ceiling / 20)
+        rows = true_peak_envelope_over(x, ceiling)
         # The continuous signal around sample j: the interpolated points on both sides of it.
         peak = np.maximum(rows[CONTEXT:-CONTEXT], rows[CONTEXT - 1:-CONTEXT - 1])
-        with np.errstate(divide="ignore"):
-            return np.maximum(0.0, 20 * np.log10(peak) - self._ceiling)
+        needed = np.zeros(len(peak))
+        over = np.flatnonzero(peak > ceiling)
+        needed[over] = 20 * np.log10(peak[over]) - self._ceiling
+        return needed
 
     def _emit(self, count: int) -> np.ndarray:
         from scipy.ndimage import maximum_filter1d
@@ -82,7 +88,9 @@ class TruePeakLimiter:
         # exactly at the peak, never below the reduction needed there.
         smooth = _moving_mean(_moving_mean(history, self._smooth + 1), self._smooth + 1)
         self.max_reduction_db = max(self.max_reduction_db, float(smooth.max(initial=0.0)))
-        out = self._pending[:count] * 10 ** (-smooth / 20)
+        out = self._pending[:count].copy()
+        down = np.flatnonzero(smooth > 0)  # most of a voice is not limited at all
+        out[down] *= 10 ** (-smooth[down] / 20)
         self._past = x[count: count + CONTEXT]
         self._pending = self._pending[count:]
         return out

@@ -37,17 +37,40 @@ def lufs(mean_square: float) -> float:
     return -0.691 + 10 * math.log10(mean_square) if mean_square > 0 else -math.inf
 
 
+@functools.cache
+def k_weighting(rate: int) -> tuple[tuple[np.ndarray, np.ndarray, float], ...]:
+    """The K-weighting stages at ``rate`` exactly as pyloudnorm.Meter builds them: (b, a, gain) each."""
+    from pyloudnorm import IIRfilter
+
+    stages = (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
+              IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"))
+    return tuple((stage.b, stage.a, stage.passband_gain) for stage in stages)
+
+
+def k_weighted_power(
+    samples: np.ndarray,
+    filters: tuple[tuple[np.ndarray, np.ndarray, float], ...],
+    states: list[np.ndarray] | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Per-sample power of ``samples`` through ``filters`` (`k_weighting`), from the filter ``states``
+    (silence before when None); returns the power and the states after the last sample."""
+    from scipy.signal import lfilter
+
+    y = np.asarray(samples, dtype=np.float64)
+    after = []
+    for (b, a, gain), state in zip(filters, states or [np.zeros(2)] * len(filters), strict=True):
+        y, state = lfilter(b, a, y, zi=state)
+        y = gain * y
+        after.append(state)
+    return y * y, after
+
+
 class LoudnessMeter:
     """Integrated loudness of a mono signal fed in blocks of any size."""
 
     def __init__(self, rate: int) -> None:
-        from pyloudnorm import IIRfilter
-
-        # The K-weighting stages exactly as pyloudnorm.Meter builds them for "K-weighting".
-        stages = (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
-                  IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"))
-        self._filters = [(stage.b, stage.a, stage.passband_gain) for stage in stages]
-        self._states = [np.zeros(2) for _ in stages]
+        self._filters = k_weighting(rate)
+        self._states = [np.zeros(2) for _ in self._filters]
         self.step = round(rate / 10)
         """Frames per 100 ms step."""
         self._partial = 0.0
@@ -58,15 +81,9 @@ class LoudnessMeter:
 
     def feed(self, samples: np.ndarray) -> None:
         """Add the next samples of the signal."""
-        from scipy.signal import lfilter
-
-        y = np.asarray(samples, dtype=np.float64)
-        if not len(y):
+        if not len(samples):
             return
-        for i, (b, a, gain) in enumerate(self._filters):
-            y, self._states[i] = lfilter(b, a, y, zi=self._states[i])
-            y = gain * y
-        power = y * y
+        power, self._states = k_weighted_power(samples, self._filters, self._states)
         self._total += float(power.sum())
         self._frames += len(power)
         # Complete the current 100 ms step, then whole steps, then keep the remainder.
@@ -124,15 +141,23 @@ def gated_loudness(steps: np.ndarray, step: int) -> float:
 
 
 class TruePeakMeter:
-    """Largest absolute value of a mono signal oversampled 4×, fed in blocks."""
+    """Largest absolute value of a mono signal oversampled 4×, fed in blocks.
+
+    Only the stretches that could beat the largest value so far are oversampled
+    (`true_peak_envelope_over`): after the first loud syllable that is a few per cent of speech.
+    """
 
     def __init__(self) -> None:
         self._tail = np.zeros(2 * CONTEXT)
         self._peak = 0.0
 
+    def _envelope(self, x: np.ndarray) -> np.ndarray:
+        # Only what could beat the peak so far needs oversampling: the maximum stays exact.
+        return true_peak_envelope_over(x, self._peak)
+
     def _scan(self, x: np.ndarray, end: int) -> None:
         """Peak of the interpolated ``x`` from its CONTEXT-th frame up to frame ``end``."""
-        up = true_peak_envelope(x)[CONTEXT: end]
+        up = self._envelope(x)[CONTEXT: end]
         if len(up):
             self._peak = max(self._peak, float(up.max()))
 
@@ -148,7 +173,7 @@ class TruePeakMeter:
     def peak(self) -> float:
         """Linear true peak so far (the signal taken to end here)."""
         x = np.concatenate((self._tail, np.zeros(CONTEXT)))
-        up = true_peak_envelope(x)[CONTEXT: 2 * CONTEXT]
+        up = self._envelope(x)[CONTEXT: 2 * CONTEXT]
         return max(self._peak, float(up.max()))
 
     @property
@@ -183,6 +208,50 @@ def true_peak_envelope(x: np.ndarray) -> np.ndarray:
     envelope = np.zeros(len(x))
     for taps, offset in _interpolation_phases():
         np.maximum(envelope, np.abs(np.convolve(x, taps)[offset: offset + len(x)]), out=envelope)
+    return envelope
+
+
+GATE_FRAMES = 64
+"""Frames per gating block of `true_peak_envelope_over`: longer than the interpolation filter's reach,
+short enough that the envelope is computed around peaks only."""
+
+
+@functools.cache
+def _reach_and_gain() -> tuple[int, float]:
+    """How far (frames) either side the interpolation looks, and the most it can make of a signal no
+    larger than 1 in magnitude (the largest sum of absolute taps of a phase)."""
+    phases = _interpolation_phases()
+    reach = max(max(offset, len(taps) - 1 - offset) for taps, offset in phases)
+    return reach, max(float(np.abs(taps).sum()) for taps, _ in phases)
+
+
+def true_peak_envelope_over(x: np.ndarray, threshold: float) -> np.ndarray:
+    """`true_peak_envelope` of ``x`` wherever it may exceed ``threshold``, and 0 where it cannot.
+
+    Every interpolated point is a weighted sum of the frames within the filter's reach, so it is at most
+    the filter's gain times their largest magnitude: blocks of `GATE_FRAMES` whose neighbourhood stays
+    under ``threshold`` by that bound are skipped, and the envelope is computed, exactly, only around
+    the peaks above it. For a signal limited to a ceiling, that is a few per cent of it.
+    """
+    reach, gain = _reach_and_gain()
+    n = len(x)
+    envelope = np.zeros(n)
+    if not n:
+        return envelope
+    blocks = -(-n // GATE_FRAMES)
+    magnitude = np.zeros(blocks * GATE_FRAMES)
+    np.abs(x, out=magnitude[:n])
+    block_max = magnitude.reshape(blocks, GATE_FRAMES).max(axis=1)
+    near = block_max.copy()  # a block and its neighbours: reach < GATE_FRAMES
+    np.maximum(near[1:], block_max[:-1], out=near[1:])
+    np.maximum(near[:-1], block_max[1:], out=near[:-1])
+    hot = near * gain > threshold
+    if not hot.any():
+        return envelope
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], hot.astype(np.int8), [0]))))
+    for first, last in zip(edges[::2] * GATE_FRAMES, np.minimum(edges[1::2] * GATE_FRAMES, n), strict=True):
+        lo = max(0, first - reach)
+        envelope[first:last] = true_peak_envelope(x[lo: last + reach])[first - lo: last - lo]
     return envelope
 
 

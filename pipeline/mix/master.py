@@ -6,10 +6,11 @@
 2. cut the episode into parts at its section breaks (``parts``) and take every part already
    mastered from the part cache; the others are mastered side by side, each in four steps:
    a. assemble its intro, segments, pauses and outro into a temporary float file (``assemble``),
-      measuring each speaker's loudness on the way;
-   b. level the speakers: mix them with the ducked music bed through the limiter, streaming, and
-      gain each speaker until it is heard at the target (``levels.balance``), so all are within
-      ±1.5 LU of each other whatever their peaks;
+      taking each piece's loudness statistics on the way (``stats``);
+   b. level the speakers: gain each speaker until it is heard at the target after the limiter
+      (``levels.balance``), so all are within ±1.5 LU of each other whatever their peaks; the
+      limited loudness is arithmetic on the statistics (``levels.modelled``), or, under a music
+      bed, measured on the mix streamed through the limiter (``levels.streamed``);
    c. gain the whole part once to the target, limit true peaks with a look-ahead limiter and
       encode the MP3 (and the lossless master) with libsndfile;
    d. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
@@ -20,7 +21,8 @@
 
 Every part is levelled to the target on its own, so each section of a long episode is as loud as
 the next, and changing one section (a voice swapped, a sentence rewritten) re-masters that part
-alone. An episode with a music bed or a lossless master is one part.
+alone. An episode with a music bed or a lossless master is one part. ``EarlyParts`` masters parts
+into the part cache while synthesis is still running, as soon as their segments are in.
 
 An MP3 that is already up to date is not mastered again: its tag holds a ``fingerprint`` of
 everything that shapes the output, and when that matches and every file the run would write is
@@ -49,7 +51,7 @@ from pipeline.errors import EssaycastError
 from pipeline.files import atomic_paths, check_writable, file_identity, scratch_dir
 from pipeline.mix import sidecars
 from pipeline.mix.episode import Chapter, Cue, Episode
-from pipeline.mix.levels import balance
+from pipeline.mix.levels import balance, modelled, streamed
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,6 +67,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 """``on_progress(phase, done, total)``; phases: assembling, mixing, mastering, verifying."""
+PartMaster = Callable[["_Episode", Sequence["Piece"], Path, float, Progress], "MasteredPart"]
+"""Masters one part in a new folder: (episode, its pieces, the folder, the encoder's gain, progress)."""
 
 MP3_BITRATES_KBPS: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """Constant bitrates MPEG-1 Layer III allows."""
@@ -89,7 +93,7 @@ LOUDNESS_AIM_LU = 0.5
 ATTEMPTS = 4
 """Encodings tried; after the last, a loudness still off target is accepted, a peak over the ceiling
 is refused."""
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 """Bumped whenever mastering changes what it makes of the same inputs, so older MP3s are redone."""
 PHASES: tuple[str, ...] = ("assembling", "mixing", "mastering", "verifying")
 """Progress phases, in order (all reported done at once when the MP3 is up to date)."""
@@ -174,6 +178,7 @@ def master(
     *,
     base_dir: Path,
     on_progress: Progress | None = None,
+    part_master: PartMaster | None = None,
 ) -> Episode:
     """Mix, master, encode and tag one episode; returns it with measured loudness and true peak.
 
@@ -181,7 +186,8 @@ def master(
     script's relative intro/outro/bed/cover paths. ``out`` is the MP3 (``NAME.mp3``); sidecars
     ``NAME.chapters.json``, ``NAME.vtt``, ``NAME.srt``, the cover copy ``NAME.jpg|png`` and the
     lossless master ``NAME.flac|wav`` go beside it. Bad input raises EssaycastError before any
-    work; on any error no output file is left behind.
+    work; on any error no output file is left behind. ``part_master`` masters each part somewhere
+    else (`pipeline.mix.parts.RemoteParts`: on a Dask cluster's workers) instead of on this machine.
     """
     options = options or MixOptions()
     out = _check_output(out)
@@ -199,7 +205,8 @@ def master(
     with atomic_paths({**targets, "mp3": out}) as tmp, scratch_dir(out, "mix") as work:
         mp3 = tmp["mp3"]
         pieces = _pieces(script, segments, inputs)
-        parts = _master_parts(_Episode(script, options, inputs, tmp.get("master")), pieces, work, report)
+        episode = _Episode(script, options, inputs, tmp.get("master"))
+        parts = _master_parts(episode, pieces, work, report, part_master or _master_part)
         timeline = _lay_out(parts, pieces, mp3, options.rate)
         loudness, true_peak = _measured(parts)
         cues, chapters = _cues(script, timeline), _chapters(script, timeline)
@@ -313,20 +320,111 @@ def _resolve_inputs(script: Script, options: MixOptions, base_dir: Path) -> _Inp
     )
 
 
-def _pieces(script: Script, segments: Sequence[RenderedSegment], inputs: _Inputs) -> list[Piece]:
+def _pieces(
+    script: Script, segments: Sequence[RenderedSegment | None], inputs: _Inputs
+) -> list[Piece]:
+    """The episode's pieces in order; a segment not rendered yet (None) gives a piece without audio,
+    which still says where the parts break (`EarlyParts`)."""
     from pipeline.mix.assemble import INTRO, OUTRO, Piece, read_mono
 
     def rendered(seg: RenderedSegment) -> tuple[np.ndarray, int]:
         return seg.read(), seg.sample_rate
 
-    pauses = [segment.pause_after.ms for _, _, _, segment in script.segments()]
-    pieces = [Piece(partial(rendered, seg), Path(seg.audio), seg.speaker, pause, seg.section, seg.index)
-              for seg, pause in zip(segments, pauses, strict=True)]
+    def piece(seg: RenderedSegment | None, section: int, index: int, speaker: str, pause: int) -> Piece:
+        if seg is None:
+            return Piece(_not_rendered, Path(), speaker, pause, section, index)
+        return Piece(partial(rendered, seg), Path(seg.audio), seg.speaker, pause, seg.section, seg.index)
+
+    pieces = [piece(seg, si, gi, segment.speaker, segment.pause_after.ms)
+              for seg, (si, gi, _, segment) in zip(segments, script.segments(), strict=True)]
     if inputs.intro:
         pieces.insert(0, Piece(partial(read_mono, inputs.intro, "intro"), inputs.intro, INTRO))
     if inputs.outro:
         pieces.append(Piece(partial(read_mono, inputs.outro, "outro"), inputs.outro, OUTRO))
     return pieces
+
+
+def _not_rendered() -> tuple[np.ndarray, int]:
+    raise AssertionError("a segment not rendered yet was assembled")
+
+
+class EarlyParts:
+    """Parts mastered while synthesis is still running, into the part cache, where ``master`` then
+    finds them: what is left after synthesis is the parts whose segments came last.
+
+    Synthesis keeps both cores busy most of the time, not all of it (a worker waits for its next
+    segment; the last segments finish one at a time), and mastering is light: one thread here
+    masters a part as soon as all its segments are in. Only parts with a segment synthesized in this
+    run are mastered early (one made only of cached segments is most likely in the part cache, or
+    its episode up to date). Use as a context manager around ``render`` with ``segment_done`` as its
+    progress callback; leaving the block waits for the part in hand (or, on an error, drops the rest).
+    Parts are mastered in a work folder beside ``out``, as ``master`` masters them (a killed run
+    leaves it to be swept). An episode mastered in one piece (music bed, lossless master) has
+    nothing to master early.
+    """
+
+    def __init__(
+        self, script: Script, out: Path, options: MixOptions | None = None, *, base_dir: Path
+    ) -> None:
+        from pipeline.mix.parts import PartCache, split
+
+        self._out = _check_output(out)
+        self._work: tuple[Path, float] | None = None
+        """The work folder and the encoder's level change (`_encoder_gain`), once a part is mastered."""
+        self._files = contextlib.ExitStack()
+        self._options = options or MixOptions()
+        inputs = _resolve_inputs(script, self._options, Path(base_dir))
+        self._episode = _Episode(script, self._options, inputs, None)
+        self._order = {(si, gi): n for n, (si, gi, _, _) in enumerate(script.segments())}
+        self._segments: list[RenderedSegment | None] = [None] * len(self._order)
+        whole = inputs.bed is not None or bool(self._options.master_format)
+        template = _pieces(script, self._segments, inputs)
+        self._waiting = [] if whole else [{(p.section, p.index) for p in part if p.is_speech}
+                                          for part in split(template)]
+        self._started: set[int] = set()
+        self._cache = PartCache.default()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="early-part")
+        self._futures: list[Future[None]] = []
+
+    def __enter__(self) -> EarlyParts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        self._files.close()
+
+    def segment_done(self, segment: RenderedSegment, done: int = 0, total: int = 0) -> None:
+        """Note a rendered segment; start mastering every part it completes (``render``'s ``on_progress``)."""
+        with self._lock:
+            self._segments[self._order[(segment.section, segment.index)]] = segment
+            for number, keys in enumerate(self._waiting):
+                if number in self._started or (segment.section, segment.index) not in keys:
+                    continue
+                ready = [self._segments[self._order[key]] for key in keys]
+                if all(ready) and not all(seg.cached for seg in ready if seg):
+                    self._started.add(number)
+                    self._futures.append(self._pool.submit(self._master, number))
+
+    def _master(self, number: int) -> None:
+        """Master part ``number`` into the part cache; a failure is left for ``master`` to meet again."""
+        from pipeline.mix.parts import part_key, split
+
+        with self._lock:
+            part = split(_pieces(self._episode.script, self._segments, self._episode.inputs))[number]
+        settings = {name: getattr(self._options, name) for name in PART_OPTIONS}
+        key = part_key(part, settings)
+        if self._cache.get(key) is not None:
+            return
+        with contextlib.suppress(Exception):
+            if self._work is None:
+                self._out.parent.mkdir(parents=True, exist_ok=True)
+                work = self._files.enter_context(scratch_dir(self._out, "mix"))
+                self._work = work, _encoder_gain(work / "probe.mp3", self._options)
+            work, encoder_gain = self._work
+            made = _master_part(self._episode, part, work / f"early{number}", encoder_gain,
+                                lambda phase, done, total: None)
+            self._cache.put(key, made)
 
 
 def _bed(script: Script, inputs: _Inputs, timeline: Timeline, options: MixOptions) -> Bed | None:
@@ -492,15 +590,17 @@ class _Episode:
 
 
 def _master_parts(
-    episode: _Episode, pieces: Sequence[Piece], work: Path, report: Progress
+    episode: _Episode, pieces: Sequence[Piece], work: Path, report: Progress, part_master: PartMaster
 ) -> list[MasteredPart]:
     """Every part of the episode (see `pipeline.mix.parts`), from the part cache or mastered now,
     side by side on as many threads as there are cores (the encoder and numpy let go of the GIL)."""
     from pipeline.mix.parts import PartCache, part_key, split
 
     # A music bed runs on under the section breaks, and the lossless master is one continuous file
-    # (the cache keeps no PCM): such episodes are mastered in one piece, every time.
+    # (the cache keeps no PCM): such episodes are mastered in one piece, every time, and here (the
+    # bed and the master's temporary are files of this machine).
     whole = episode.inputs.bed is not None or episode.master_path is not None
+    part_master = _master_part if whole else part_master
     parts = [tuple(pieces)] if whole else split(pieces)
     cache = None if whole else PartCache.default()
     settings = {name: getattr(episode.options, name) for name in PART_OPTIONS}
@@ -512,7 +612,7 @@ def _master_parts(
         encoder_gain = _encoder_gain(work / "probe.mp3", episode.options)
         pool = ThreadPoolExecutor(min(len(todo), os.cpu_count() or 1), thread_name_prefix="part")
         try:
-            futures = {i: pool.submit(_master_part, episode, parts[i], work / f"part{i}", encoder_gain,
+            futures = {i: pool.submit(part_master, episode, parts[i], work / f"part{i}", encoder_gain,
                                       tally.reporter(i)) for i in todo}
             for i, future in futures.items():
                 made = future.result()
@@ -547,8 +647,11 @@ def _master_part(
                      encoder_gain, report)
         voice.unlink()  # the part's PCM is as large as a WAV of it: gone once encoded, not at the end
         return MasteredPart(mp3, timeline.frames, timeline.spans, measure_file(mp3))
-    levels = balance(mix, timeline, options.target_lufs, options.ceiling_dbtp - FIRST_MARGIN_DB,
-                     partial(report, "mixing"))
+    ceiling = options.ceiling_dbtp - FIRST_MARGIN_DB
+    # With a music bed under the voices the mix itself is listened to; voices alone are modelled from
+    # their statistics, taken at assembly (the MP3 is measured after encoding either way).
+    listen = streamed(mix, timeline, ceiling) if episode.inputs.bed else modelled(timeline, ceiling)
+    levels = balance(listen, timeline, options.target_lufs, partial(report, "mixing"))
     measured = _encode(partial(mix, levels.groups), timeline, mp3, master_path, options, report, levels,
                        encoder_gain)
     voice.unlink()

@@ -1,4 +1,4 @@
-"""Script stage: essay text → a voiced, editable Script (model, parser/writer, draft generator)."""
+"""Script stage: an essay in any format → a voiced, editable Script (readers, model, writer, drafter)."""
 
 from pipeline.script.drafting import draft, parse_cast_options
 from pipeline.script.error import ScriptError

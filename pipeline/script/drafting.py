@@ -1,14 +1,16 @@
-"""The draft generator: plain essay text → a Script a producer can accept as is or edit.
+"""The draft generator: an essay (a ``Document`` from any reader, or plain text) → a Script to edit.
 
-What it does, in order: drops web boilerplate lines (and says so in a note), finds the essay title and
-paragraphs, makes one section per paragraph (or per subheading, when the essay has them), splits speech
-into sentence segments with explicit default pauses, gives character lines to cast voices
-(attribution.py) and spells out numbers and symbols for speech (speech.py).
+What it does, in order: takes the essay's structure from its reader (``sources``: title, headings,
+paragraphs, lists, epigraphs, scene breaks, what was dropped), groups the blocks into sections (by
+heading when the essay has headings, else a paragraph or a gathered run of short paragraphs each),
+splits speech into sentence segments with explicit default pauses, gives character lines to cast
+voices (attribution.py) and spells out numbers and symbols for speech (speech.py).
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -17,6 +19,8 @@ from pipeline.script import attribution, sentences, speech
 from pipeline.script.attribution import Characters, Piece
 from pipeline.script.model import NARRATOR, SPEAKER_RE, Cast, Pause, Script, Section, Segment
 from pipeline.script.names import speaker_id
+from pipeline.script.sources.document import Document, Kind
+from pipeline.script.sources.plain import read_text
 
 CLAUSE_PAUSE_MS = 200
 """After part of a sentence too long to say in one go."""
@@ -26,54 +30,28 @@ SENTENCE_PAUSE_MS = 350
 """After a sentence."""
 PARAGRAPH_PAUSE_MS = 900
 """After a paragraph inside a section."""
+ITEM_PAUSE_MS = 600
+"""After a list item that another follows (the list's last item gets a paragraph's pause)."""
 SECTION_PAUSE_MS = 1500
 """After the last words of a section."""
 
 MAX_SEGMENT_CHARS = 300
 """Longer sentences are cut at clause marks: engines degrade on long inputs (Kokoro: 510 phonemes)."""
-WRAP_WIDTH = 120
-"""A block whose lines are all at most this long is hard-wrapped prose; otherwise each line is a paragraph."""
 SET_APART_WORDS = 20
 """A one-sentence paragraph this short is a set-apart line: it joins the section before it."""
-HEADING_WORDS = 12
-"""A title or subheading line has at most this many words and no closing punctuation."""
 QUESTION_TITLE_WORDS = 15
 """A paragraph that opens with a question this short is titled with the question."""
+SECTION_WORDS = 150
+"""Short paragraphs gather into a section until it has this many words."""
+MAX_SECTION_WORDS = 400
+"""A gathered section stops before a paragraph that would take it past this many words."""
+LONG_SECTION_WORDS = 600
+"""A section under a heading is cut (at a paragraph, after MAX_SECTION_WORDS) only if longer than this."""
+GATHER_FROM_WORDS = 300
+"""Essays shorter than this keep a section per paragraph: there is too little to gather."""
 
-BOILERPLATE = tuple(re.compile(pattern, re.I) for pattern in (
-    r"view (?:more|all)(?: about)?(?: .{1,60})? (?:reviews?|comments?|posts?|articles?|photos?|stories)",
-    r"(?:read|see|show|load) (?:more|all|the full (?:story|article|review))"
-    r"(?: (?:about|from|of|on) .{1,60})?\W*",
-    r"(?:share|tweet|pin|email|print)(?: (?:this|it))?(?: (?:on \w+|article|story|post|review|page))?",
-    r"advertisement|sponsored(?: content)?|(?:related|recommended|popular)(?: articles| posts| stories)?:?.*",
-    r"(?:click|tap) here\b.*|continue reading\b.*|(?:back|return) to (?:top|home)\b.*",
-    r"(?:subscribe|sign up|log ?in|sign in)(?: (?:now|today|for|to) .{0,60})?",
-    r"(?:posted|published|updated) (?:on|by|at|in) .{1,60}",
-    r"(?:copyright|©).{0,80}|all rights reserved\.?",
-    r"(?:\d+ )?(?:comments?|likes?|shares?|replies|views)|(?:leave|add|post) a (?:comment|reply|review)",
-    r"(?:tags?|categories|filed under):.*",
-    r"(?:follow|like) us(?: on .{1,40})?",
-    r"home|menu|search|navigation|skip to (?:main )?content|sign out|log ?out",
-    r"\d+ (?:of \d+ )?(?:people )?found this (?:review )?helpful.*|was this (?:review )?helpful\??.*",
-    r"(?:report|flag)(?: this)?(?: review| comment| post| abuse)?",
-))
-"""Whole lines that are website furniture, not essay (matched case-insensitively, lines ≤ 100 chars)."""
-
-_CLOSING_MARK = re.compile(r"[.!?…,;:][\"”’')\]]*\Z")
-_DIALOGUE_START = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*:\s")
-_MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\Z")
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s*[—–(]")
-
-
-@dataclass(frozen=True)
-class _Paragraph:
-    """One paragraph of the essay as found in the text."""
-
-    text: str
-    """Its words, lines joined with single spaces (not yet cleaned)."""
-    standalone: bool
-    """True if it is a line of its own (a title or subheading can only be one)."""
 
 
 @dataclass
@@ -81,7 +59,22 @@ class _Part:
     """A section being assembled: an optional heading and its paragraphs."""
 
     heading: str
+    """Its heading ('' until one is made from its first paragraph)."""
     paragraphs: list[str] = field(default_factory=list)
+    """Its paragraphs (and list items) as cleaned prose."""
+    marks: dict[int, str] = field(default_factory=dict)
+    """Paragraph index → a note for its first segment (``epigraph``)."""
+    items: set[int] = field(default_factory=set)
+    """The indexes of the paragraphs that are list items."""
+
+    def words(self) -> int:
+        """How many words the section has so far."""
+        return sum(_words(text) for text in self.paragraphs)
+
+    def lead(self) -> str:
+        """The paragraph that names the section (and the episode description): the first not set apart."""
+        return next((text for index, text in enumerate(self.paragraphs) if index not in self.marks),
+                    self.paragraphs[0])
 
 
 @dataclass
@@ -132,67 +125,6 @@ def _cast(cast: Mapping[str, str] | Iterable[str]) -> Cast:
         raise EssaycastError(f"bad cast: {exc}") from None
 
 
-def _is_boilerplate(line: str) -> bool:
-    return len(line) <= 100 and any(pattern.fullmatch(line) for pattern in BOILERPLATE)
-
-
-def _heading_like(text: str) -> bool:
-    """A short line without closing punctuation (or a Markdown heading): a title or subheading."""
-    if _MARKDOWN_HEADING.match(text):
-        return True
-    return (0 < _words(text) <= HEADING_WORDS and len(text) <= 100 and not _CLOSING_MARK.search(text)
-            and (text[0].isupper() or text[0].isdigit() or text[0] in "\"“'‘")
-            and any(char.isalpha() for char in text))
-
-
-def _title_line(block: list[str]) -> bool:
-    """Whether a hard-wrapped block opens with a title line (much shorter than the lines under it)."""
-    first = block[0]
-    widest = max(len(text) for text in block[1:])
-    return _heading_like(first) and (bool(_MARKDOWN_HEADING.match(first)) or len(first) <= 0.6 * widest)
-
-
-def _paragraphs_of(block: list[str]) -> list[_Paragraph]:
-    """A block of non-blank lines as paragraphs: one per line unless the block is hard-wrapped prose."""
-    if len(block) == 1 or any(len(text) > WRAP_WIDTH for text in block[:-1]):
-        return [_Paragraph(text, True) for text in block]
-    paragraphs: list[_Paragraph] = []
-    lines: list[str] = []
-    for index, text in enumerate(block):
-        # a dialogue line starts a paragraph; a short heading-like first line stands alone
-        if lines and (_DIALOGUE_START.match(text) or (index == 1 and _title_line(block))):
-            paragraphs.append(_Paragraph(" ".join(lines), len(lines) == 1))
-            lines = []
-        lines.append(text)
-    paragraphs.append(_Paragraph(" ".join(lines), len(lines) == 1))
-    return paragraphs
-
-
-def _read(text: str) -> tuple[list[_Paragraph], list[str]]:
-    """The essay's paragraphs, and notes about the boilerplate lines dropped from it."""
-    paragraphs: list[_Paragraph] = []
-    dropped: list[str] = []
-    block: list[str] = []
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, raw in enumerate([*lines, ""], 1):
-        line = " ".join(raw.split())
-        if line and _is_boilerplate(line):
-            dropped.append(f"dropped web boilerplate (line {number}): \"{line}\"")
-            line = ""
-        if line:
-            block.append(line)
-        elif block:
-            paragraphs += _paragraphs_of(block)
-            block = []
-    if len(dropped) > 20:
-        dropped[20:] = [f"… and {len(dropped) - 20} more boilerplate lines"]
-    return paragraphs, dropped
-
-
-def _heading_text(text: str) -> str:
-    return " ".join(_MARKDOWN_HEADING.sub("", text, count=1).split()).strip("#").strip()
-
-
 def section_title(paragraph: str) -> str:
     """A title from a paragraph: its short leading question, or else its first words."""
     spans = sentences.split(paragraph)
@@ -208,33 +140,57 @@ def section_title(paragraph: str) -> str:
     return " ".join(words) if len(words) <= 8 else " ".join(words[:6]).rstrip(".,;:") + "…"
 
 
-def _parts(paragraphs: list[_Paragraph]) -> list[_Part]:
-    """Paragraphs grouped into sections: by subheadings if the essay has them, else one per paragraph."""
-    heading_at = {
-        index for index, paragraph in enumerate(paragraphs[:-1])
-        if paragraph.standalone and _heading_like(paragraph.text)
-        and not _heading_like(paragraphs[index + 1].text)
-    }
+def _one_sentence_line(text: str) -> bool:
+    return _words(text) <= SET_APART_WORDS and len(sentences.split(text)) == 1
+
+
+def _starts_section(part: _Part, kind: Kind, text: str, headed: bool, per_paragraph: bool) -> bool:
+    """Whether a paragraph opens a new section after ``part`` (one under a heading, or not)."""
+    if (not part.paragraphs or kind in (Kind.ITEM, Kind.EPIGRAPH) or _one_sentence_line(text)
+            or len(part.marks) == len(part.paragraphs)):
+        return False  # list items stay with their section; a set-apart line closes the one before it
+    if headed:  # the essay's own headings make its sections: only a very long one is cut
+        return part.words() >= MAX_SECTION_WORDS and part.words() + _words(text) > LONG_SECTION_WORDS
+    if per_paragraph:  # a lone one-line opener ("Dear reader,") joins the paragraph after it
+        return not (len(part.paragraphs) == 1 and _one_sentence_line(part.paragraphs[0]))
+    return part.words() >= SECTION_WORDS or part.words() + _words(text) > MAX_SECTION_WORDS
+
+
+def _parts(document: Document) -> list[_Part]:
+    """The document's blocks grouped into sections.
+
+    By its headings if it has them (a very long one cut at a paragraph break). Else a section per
+    paragraph when the paragraphs are long (or the essay is short), and short paragraphs gathered
+    into sections of about SECTION_WORDS words when they are not. A scene break always ends a
+    section; list items and epigraphs never start one.
+    """
+    headed = any(block.kind is Kind.HEADING for block in document.blocks)
+    sizes = [_words(block.text) for block in document.blocks if block.kind is Kind.PARAGRAPH]
+    per_paragraph = not sizes or sum(sizes) < GATHER_FROM_WORDS or statistics.median(sizes) >= SECTION_WORDS
     parts: list[_Part] = []
-    for index, paragraph in enumerate(paragraphs):
-        text = sentences.clean(paragraph.text)
-        if index not in heading_at and not any(char.isalnum() for char in text):
-            continue  # a scene break ("* * *") or stray punctuation: nothing to say
-        if index in heading_at:
-            parts.append(_Part(_heading_text(text)))
-        elif heading_at and parts:
-            parts[-1].paragraphs.append(text)
-        elif parts and _words(text) <= SET_APART_WORDS and len(sentences.split(text)) == 1:
-            parts[-1].paragraphs.append(text)  # a set-apart line closes the section before it
-        else:
-            parts.append(_Part("", [text]))
+    for block in document.blocks:
+        if block.kind is Kind.HEADING:
+            parts.append(_Part(block.text))
+            continue
+        if block.kind is Kind.BREAK:
+            parts.append(_Part(""))
+            continue
+        text = sentences.clean(block.text)
+        if not any(char.isalnum() for char in text):
+            continue
+        if not parts or _starts_section(parts[-1], block.kind, text, headed, per_paragraph):
+            parts.append(_Part(""))
+        if block.kind is Kind.EPIGRAPH:
+            parts[-1].marks[len(parts[-1].paragraphs)] = "epigraph, set apart before the essay"
+        if block.kind is Kind.ITEM:
+            parts[-1].items.add(len(parts[-1].paragraphs))
+        parts[-1].paragraphs.append(text)
     return [part for part in parts if part.paragraphs]
 
 
 def _pieces(paragraph: str, pieces: list[Piece], characters: Characters) -> list[Piece]:
     """A paragraph's pieces; a set-apart line nobody is quoted in may go to the only character."""
-    if (len(pieces) == 1 and pieces[0].speaker == NARRATOR and _words(paragraph) <= SET_APART_WORDS
-            and len(sentences.split(paragraph)) == 1):
+    if len(pieces) == 1 and pieces[0].speaker == NARRATOR and _one_sentence_line(paragraph):
         return [attribution.set_apart(paragraph, characters) or pieces[0]]
     return pieces
 
@@ -266,17 +222,19 @@ def _spoken(piece: Piece) -> list[_Spoken]:
 def _section(part: _Part, said: Iterator[list[Piece]], characters: Characters) -> Section | None:
     """One part as a section; ``said`` gives each of its paragraphs' pieces, in order."""
     spoken: list[_Spoken] = []
-    for paragraph in part.paragraphs:
+    for index, paragraph in enumerate(part.paragraphs):
         pieces = _pieces(paragraph, next(said), characters)
         segments = [segment for piece in pieces for segment in _spoken(piece)]
         if segments:
-            segments[-1].pause_ms = PARAGRAPH_PAUSE_MS
+            segments[0].note = _note("; ".join(filter(None, (part.marks.get(index, ""), segments[0].note))))
+            listed = {index, index + 1} <= part.items  # one list item with another after it
+            segments[-1].pause_ms = ITEM_PAUSE_MS if listed else PARAGRAPH_PAUSE_MS
             spoken += segments
     if not spoken:
         return None
     spoken[-1].pause_ms = SECTION_PAUSE_MS
     segments = tuple(Segment(s.speaker, s.text, Pause(s.pause_ms), s.note) for s in spoken)
-    return Section(part.heading or section_title(part.paragraphs[0]), segments)
+    return Section(part.heading or section_title(part.lead()), segments)
 
 
 def _description(paragraph: str, limit: int = 250) -> str:
@@ -290,36 +248,33 @@ def _description(paragraph: str, limit: int = 250) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _essay(text: str) -> tuple[str, list[_Part], list[str]]:
-    """The essay's own title line (or ''), its parts and the notes about what reading it dropped."""
-    paragraphs, notes = _read(text)
-    title_line = ""
-    if len(paragraphs) > 1 and paragraphs[0].standalone and _heading_like(paragraphs[0].text):
-        title_line = _heading_text(paragraphs.pop(0).text)
-    return title_line, _parts(paragraphs), notes
+def _essay(essay: str | Document) -> tuple[Document, list[_Part]]:
+    """The essay as a Document (plain text is read as such) and its parts."""
+    document = read_text(essay) if isinstance(essay, str) else essay
+    return document, _parts(document)
 
 
-def essay_paragraphs(text: str) -> list[str]:
+def essay_paragraphs(essay: str | Document) -> list[str]:
     """The cleaned paragraphs the draft speaks, in reading order (what attribution reads)."""
-    return [paragraph for part in _essay(text)[1] for paragraph in part.paragraphs]
+    return [paragraph for part in _essay(essay)[1] for paragraph in part.paragraphs]
 
 
 def draft(
-    text: str,
+    essay: str | Document,
     cast: Mapping[str, str] | Iterable[str] = (),
     title: str | None = None,
     *,
     fallback_title: str = "",
 ) -> Script:
-    """Draft a script from plain essay text.
+    """Draft a script from an essay: a Document from ``sources``, or plain text.
 
     ``cast`` names the character voices (speaker → profile, or just speaker names whose profile is
-    the same name). The title is ``title`` if given, else the essay's own title line, else
+    the same name). The title is ``title`` if given, else the essay's own title, else
     ``fallback_title`` (e.g. from the file name), else the first section's title.
     """
     script_cast = _cast(cast)
     characters = Characters(script_cast.voices)
-    title_line, parts, notes = _essay(text)
+    document, parts = _essay(essay)
     # attribution reads the whole essay in order: a pronoun or a turn may point into the paragraph before
     said = iter(attribution.attribute_all([text for part in parts for text in part.paragraphs], characters))
     sections = [section for section in (_section(part, said, characters) for part in parts) if section]
@@ -332,11 +287,14 @@ def draft(
     notes = [
         f"draft by essaycast: pauses are {SENTENCE_PAUSE_MS} ms after a sentence, {PARAGRAPH_PAUSE_MS} ms "
         f"after a paragraph and {SECTION_PAUSE_MS} ms after a section; numbers and symbols are spelled out",
-        *notes,
+        *document.notes,
         *(f"no line was given to {speaker}: mark its lines with '@{speaker}:'"
           for speaker in characters.speakers if speaker not in voiced),
     ]
     given, fallback = " ".join((title or "").split()), " ".join(fallback_title.split())
-    chosen = given or title_line or fallback or sections[0].title
-    return Script(chosen, tuple(sections), script_cast, description=_description(parts[0].paragraphs[0]),
+    chosen = given or " ".join(document.title.split()) or fallback or sections[0].title
+    if document.date:
+        notes.insert(1, f"published {document.date}")
+    return Script(chosen, tuple(sections), script_cast, author=" ".join(document.author.split()),
+                  description=" ".join(document.description.split()) or _description(parts[0].lead()),
                   notes=tuple(_note(note) for note in notes))

@@ -80,9 +80,8 @@ SPEECH_VERBS = _forms(_SPEECH)
 """Every form of every speech verb (``say says said saying``)."""
 MANNER_VERBS = _forms(_MANNER)
 """Every form of the verbs that introduce a quote only right beside it."""
-SPEECH_PHRASES = tuple(sorted(_PHRASES, key=len, reverse=True))
-"""Several-word speech verbs, longest first."""
-_PHRASE_RE = re.compile(r"\b(?:" + "|".join(p.replace(" ", r"\s+") for p in SPEECH_PHRASES) + r")\b", re.I)
+_LONGEST_FIRST = sorted(_PHRASES, key=len, reverse=True)
+_PHRASE_RE = re.compile(r"\b(?:" + "|".join(p.replace(" ", r"\s+") for p in _LONGEST_FIRST) + r")\b", re.I)
 
 
 def _deletions(word: str) -> set[str]:
@@ -137,12 +136,13 @@ SPEECH_NOUNS = words(
 _MALE = (
     "man men gentleman boy guy fellow chap father dad son husband brother uncle nephew grandfather king "
     "prince lord sir monk priest spokesman fisherman waiter actor hero landlord widower bridegroom groom "
+    "councilman congressman duke baron emperor "
     "policeman salesman chairman businessman nobleman gent lad boyfriend"
 )
 _FEMALE = (
     "woman women lady girl mother mum mom daughter wife sister aunt niece grandmother queen princess nun "
     "spokeswoman waitress actress heroine landlady widow bride maid policewoman saleswoman chairwoman "
-    "businesswoman girlfriend madam"
+    "businesswoman girlfriend madam councilwoman congresswoman duchess baroness empress"
 )
 _PEOPLE = (
     "person child kid baby friend stranger bishop professor teacher student boss secretary peddler pedlar "
@@ -152,7 +152,16 @@ _PEOPLE = (
     "doctor spokesperson chairperson figure cousin partner colleague manager worker employee buyer seller "
     "merchant trader servant master mistress stranger traveller traveler pilgrim youth elder teen teenager "
     "scientist expert economist engineer banker executive founder chief chef artist singer dancer pupil "
-    "interviewer interviewee narrator protagonist character hostess",
+    "interviewer interviewee narrator protagonist character hostess resident source aide insider "
+    "commentator fan viewer reader witness passenger patient voter candidate lawmaker legislator councillor "
+    "councilor member leader representative activist protester organizer organiser volunteer campaigner "
+    "researcher historian biographer journalist editor producer star coach player athlete skipper "
+    "pilot agent investigator prosecutor defendant plaintiff victim suspect survivor consultant strategist "
+    "adviser advisor counselor counsellor therapist physician surgeon parent grandparent relative spouse "
+    "sibling twin toddler veteran sergeant lieutenant colonel admiral monarch emperor knight squire "
+    "cashier barber baker butcher grocer supervisor tenant homeowner shopper client tourist passerby "
+    "bystander onlooker reviewer novelist playwright composer musician painter photographer filmmaker "
+    "governor chancellor official",
 )
 PERSON_NOUNS: dict[str, str] = {
     **{word: "" for word in " ".join(_PEOPLE).split()},
@@ -172,19 +181,15 @@ TITLES: dict[str, str] = {
     "mother": "female", "sister": "female", "mx": "", "dr": "", "doctor": "", "prof": "", "professor": "",
     "rev": "", "reverend": "", "st": "", "saint": "", "capt": "", "captain": "",
 }
-"""Titles before a name, with the gender they say; they are never part of a speaker id."""
+"""Titles before a name, with the gender they say (names.ID_TITLES says which are left out of ids)."""
 
 PRONOUNS: dict[str, str] = {"he": "male", "she": "female", "him": "male", "her": "female"}
 """Third-person pronouns with their gender."""
 FIRST_PERSON = frozenset(["i", "me", "we", "us"])
 """The essayist speaking: their lines are the narrator's."""
-OTHER_SUBJECTS = words("you they them one someone somebody anyone everyone people")
-"""Subjects that name nobody in particular: speech by them is hypothetical or general."""
 
 POSSESSIVES = frozenset(["his", "her", "their", "its", "my", "our", "your"])
 """Determiners that own a noun (``his lawyer``, ``her answer``)."""
-DETERMINERS = frozenset(["the", "a", "an", "this", "that", "one", *POSSESSIVES])
-"""Words that open a noun phrase."""
 
 PREPOSITIONS = words(
     "to at with for of from about by into onto toward towards like than as against upon among between "

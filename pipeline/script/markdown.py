@@ -555,6 +555,9 @@ _FRONT_MATTER_KEYS: dict[str, Callable[[_Parser, str, object, int], None]] = {
 }
 """Front matter key → its reader; any other key is an error (it is almost always a typo)."""
 
+SCRIPT_KEYS = frozenset(_FRONT_MATTER_KEYS)
+"""The front matter keys a script may have: ``+++`` front matter with any other key is not a script's."""
+
 
 def parse(text: str, path: str = "<script>") -> Script:
     """Read a Markdown script; raise ScriptError pointing at the first mistake."""

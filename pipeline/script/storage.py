@@ -1,4 +1,8 @@
-"""Script files on disk: load any supported format by suffix, save Markdown or JSON atomically."""
+"""Script files on disk: load any supported format by suffix, save Markdown or JSON atomically.
+
+``script_from`` is the way in for any input: a finished script (told apart from an essay by its
+content, or by ``--as``) is read and converted, an essay in any format ``sources`` reads is drafted.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,29 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.errors import EssaycastError
-from pipeline.files import read_text, write_text
-from pipeline.script import candidates
+from pipeline.files import decode_text, read_bytes, read_text, write_text
+from pipeline.script import candidates, sources
 from pipeline.script.candidates import Candidate
-from pipeline.script.drafting import draft
+from pipeline.script.drafting import draft, essay_paragraphs
+from pipeline.script.error import ScriptError
 from pipeline.script.jsonfmt import from_json, to_json
 from pipeline.script.markdown import parse, write
 from pipeline.script.model import Script
 from pipeline.script.ssml import from_ssml
 
 _SSML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?<speak[\s>]")
-SCRIPT_SUFFIXES = frozenset({".md", ".markdown", ".json", ".ssml", ".xml"})
-"""Inputs that already are scripts: the ``script`` command converts them instead of drafting."""
+SCRIPT_SUFFIXES = frozenset({".json", ".ssml", ".xml"})
+"""Inputs that are always scripts: the ``script`` command converts them instead of drafting."""
+READ_AS = ("script", "essay")
+"""What ``--as`` may say an input is."""
 WORDS_PER_MINUTE = 150
 """Speaking rate for the length estimate in ``summary`` (a typical narration pace)."""
 
 
 def title_from_filename(path: Path | str) -> str:
-    """A readable title from a file name: ``her-review.txt`` → ``Her Review``."""
-    words = re.sub(r"[-_.\s]+", " ", Path(path).stem).split()
+    """A readable title from a file name: ``her-review.txt`` → ``Her Review`` (``01-`` numbering dropped)."""
+    stem = re.sub(r"\A\d{1,3}[-_.\s]+(?=[^\W\d])", "", Path(path).stem)
+    words = re.sub(r"[-_.\s]+", " ", stem).split()
     return " ".join(word[:1].upper() + word[1:] for word in words)
 
 
@@ -71,28 +79,69 @@ def save(script: Script, path: Path | str, fmt: str | None = None) -> None:
 _WRITERS = {"md": write, "json": to_json}
 
 
-def is_essay(source: Path | str) -> bool:
-    """Whether ``source`` is an essay to draft (not a script or SSML to convert)."""
+def _script_text(path: Path, data: bytes) -> str:
+    """The text of an input that may be a script ('' for an essay in a binary format)."""
+    return "" if sources.format_of(path, data).name in ("pdf", "epub", "docx") else decode_text(data, path)
+
+
+def input_kind(source: Path, data: bytes, as_: str | None = None) -> str:
+    """Whether ``source`` is read as a ``script`` or an ``essay``: ``as_`` if given, else by content."""
+    if as_ is not None and as_ not in READ_AS:
+        raise EssaycastError(f"unknown --as {as_!r}", hint="use --as script or --as essay")
+    if source.suffix.lower() in SCRIPT_SUFFIXES:
+        if as_ == "essay":
+            raise EssaycastError(f"{source} is a script by its suffix, not an essay",
+                                 hint="drop --as essay, or rename it to .txt/.md to draft from it")
+        return "script"
+    if as_:
+        return as_
+    text = _script_text(source, data)
+    return "script" if text and (_SSML_START.match(text) or sources.script_signs(text)) else "essay"
+
+
+def is_essay(source: Path | str, as_: str | None = None) -> bool:
+    """Whether ``source`` is an essay to draft (not a script or SSML to convert), by ``as_`` or content."""
     source = Path(source)
-    return source.suffix.lower() not in SCRIPT_SUFFIXES and not _SSML_START.match(read_text(source, "essay"))
+    return input_kind(source, read_bytes(source, "essay"), as_) == "essay"
+
+
+def _convert(source: Path, data: bytes) -> Script:
+    """A finished script in any script format, read from its bytes."""
+    if source.suffix.lower() in SCRIPT_SUFFIXES:
+        return load(source)
+    text = _script_text(source, data)
+    if not text:
+        raise EssaycastError(f"{source} is a {sources.format_of(source, data).name} file, not a script",
+                             hint="drop --as script to draft from it")
+    if _SSML_START.match(text):
+        return from_ssml(text, str(source), title=title_from_filename(source))
+    try:
+        return parse(text, str(source))
+    except ScriptError as exc:
+        why = sources.script_signs(text)
+        guess = f"read as a script because it has {why}" if why else "read as a script (--as script)"
+        hint = f"{guess}; if it is an essay to draft, add --as essay"
+        raise ScriptError(exc.path, exc.line, exc.column, exc.reason,
+                          hint=f"{exc.hint}; {hint}" if exc.hint else hint) from None
 
 
 def script_from(
-    source: Path | str, cast: Mapping[str, str] | None = None, title: str | None = None
+    source: Path | str,
+    cast: Mapping[str, str] | None = None,
+    title: str | None = None,
+    as_: str | None = None,
 ) -> Script:
-    """A script from ``source``: drafted from essay text, or read from a script (or SSML) and converted.
+    """A script from ``source``: drafted from an essay, or read from a script (or SSML) and converted.
 
-    ``cast`` adds character voices (or recasts existing ones); ``title`` replaces the title.
+    ``cast`` adds character voices (or recasts existing ones); ``title`` replaces the title; ``as_``
+    (``script`` or ``essay``) overrides telling the two apart by content.
     """
     source = Path(source)
     cast = dict(cast or {})
-    if source.suffix.lower() in SCRIPT_SUFFIXES:
-        script = load(source)
-    else:
-        text = read_text(source, "essay")
-        if not _SSML_START.match(text):
-            return draft(text, cast, title, fallback_title=title_from_filename(source))
-        script = from_ssml(text, str(source), title=title_from_filename(source))
+    data = read_bytes(source, "essay")
+    if input_kind(source, data, as_) == "essay":
+        return draft(sources.read(source, data), cast, title, fallback_title=title_from_filename(source))
+    script = _convert(source, data)
     try:
         script = replace(script, cast=script.cast.merged(cast))
     except ValueError as exc:
@@ -178,13 +227,14 @@ def resolve_output(source: Path, output: Path | None, fmt: str | None) -> tuple[
     return output, fmt or implied
 
 
-def candidates_from(source: Path | str) -> list[Candidate]:
+def candidates_from(source: Path | str, as_: str | None = None) -> list[Candidate]:
     """The people an essay quotes (cast candidates), read the way ``script_from`` reads the essay."""
     source = Path(source)
-    if source.suffix.lower() in SCRIPT_SUFFIXES:
+    data = read_bytes(source, "essay")
+    if input_kind(source, data, as_) == "script":
         raise EssaycastError(f"{source} is a script, not an essay",
                              hint="cast candidates are found in the essay the script was drafted from")
-    return candidates.from_text(read_text(source, "essay"))
+    return candidates.find(essay_paragraphs(sources.read(source, data)))
 
 
 def summary(script: Script) -> str:

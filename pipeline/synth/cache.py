@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import EssaycastError
-from pipeline.files import atomic_path, sha256_of, verified_sidecar, write_text
+from pipeline.files import verified_sidecar, write_bytes, write_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,16 +99,33 @@ class SegmentCache:
     def put(self, key: str, samples: np.ndarray, sample_rate: int) -> CacheEntry:
         """Store mono float samples in [-1, 1] under ``key`` and return the entry."""
         import numpy as np
-        import soundfile
 
-        samples = np.clip(np.asarray(samples, dtype=np.float32).ravel(), -1.0, 1.0)
+        return self.put_flac(key, flac_bytes(samples, sample_rate), sample_rate, int(np.size(samples)))
+
+    def put_flac(self, key: str, flac: bytes, sample_rate: int, frames: int) -> CacheEntry:
+        """Store an entry's FLAC file as made by `flac_bytes` (here or on another machine)."""
         audio, sidecar = self.paths(key)
-        with atomic_path(audio) as tmp:
-            soundfile.write(tmp, samples, sample_rate, subtype="PCM_24", format="FLAC")
-            digest = sha256_of(tmp)
-        meta = {"sample_rate": sample_rate, "frames": int(samples.size), "sha256": digest}
+        write_bytes(audio, flac)
+        meta = {"sample_rate": sample_rate, "frames": frames, "sha256": hashlib.sha256(flac).hexdigest()}
         write_text(sidecar, json.dumps(meta) + "\n")
-        return CacheEntry(audio, sample_rate, int(samples.size))
+        return CacheEntry(audio, sample_rate, frames)
+
+
+def flac_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
+    """Mono float samples as the cache stores them: a 24-bit FLAC file, clipped to [-1, 1].
+
+    Made where the speech is synthesized (a worker process, another machine) so that only these
+    bytes travel back to the cache.
+    """
+    import io
+
+    import numpy as np
+    import soundfile
+
+    buffer = io.BytesIO()
+    samples = np.clip(np.asarray(samples, dtype=np.float32).ravel(), -1.0, 1.0)
+    soundfile.write(buffer, samples, sample_rate, subtype="PCM_24", format="FLAC")
+    return buffer.getvalue()
 
 
 def _decodes(entry: CacheEntry) -> bool:

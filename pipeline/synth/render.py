@@ -1,23 +1,27 @@
-"""Rendering a Script: every segment synthesized with its cast voice, in parallel, through the cache.
+"""Rendering Scripts: every segment synthesized with its cast voice, in parallel, through the cache.
 
-``render`` first resolves every voice the script uses (so a typo fails before minutes of synthesis),
-then looks every segment up in the cache, then synthesizes only what is missing. Work is spread over
-worker processes with one ONNX thread each (measured here: 2 processes × 1 thread beat 1 × 2), each
-loading a model once; the most expensive segments start first so no core idles at the end. Results
-are stored in the cache as they finish, so an interrupted render resumes where it stopped, and the
-returned list is in script order whatever the scheduling.
+``render`` (one script) and ``render_all`` (a catalogue) first resolve every voice a script uses (so
+a typo fails before minutes of synthesis), then look every segment up in the cache, then synthesize
+only what is missing, each distinct line once. What is missing becomes `Job`s handed to an
+`Executor`: `LocalPool` spreads them over worker processes with one ONNX thread each (measured
+here: 2 processes × 1 thread beat 1 × 2), a Dask cluster (`pipeline.synth.cluster`) over machines;
+both run the one job function `synthesize`, which returns the FLAC bytes the cache stores. The most
+expensive segments start first so no core idles at the end. Results are stored in the cache as
+they come back, so an interrupted render resumes where it stopped, and the returned lists are in
+script order whatever the scheduling.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pipeline.errors import EssaycastError
-from pipeline.synth.cache import CacheEntry, SegmentCache
+from pipeline.synth.cache import CacheEntry, SegmentCache, flac_bytes
 from pipeline.synth.engines import Engine, engine_cost, engine_module
 from pipeline.synth.lexicon import Lexicon, load_lexicon, takes_phonemes
 from pipeline.synth.voices import Voice, load_voices, unknown_voice
@@ -121,6 +125,7 @@ def render(
     on_progress: Progress | None = None,
     on_warning: Warn | None = None,
     voices: Mapping[str, Voice] | None = None,
+    executor: Executor | None = None,
 ) -> list[RenderedSegment]:
     """Render every segment of ``script``; one RenderedSegment per segment, in script order.
 
@@ -128,58 +133,147 @@ def render(
     Segments found in ``cache`` (default: the user cache) are not synthesized again. Each segment
     is spoken as the pronunciation lexicon (the user's files and the script's) has it;
     ``on_warning`` hears of lexicon entries a voice cannot take. ``voices``: the profiles to cast
-    from (default: `load_voices`).
+    from (default: `load_voices`). ``executor`` runs the jobs elsewhere instead (a Dask cluster,
+    `pipeline.synth.cluster`).
+    """
+    (rendered,) = render_all([script], cache=cache, on_progress=on_progress, on_warning=on_warning,
+                             voices=voices, executor=executor or LocalPool(workers), longest_first=False)
+    if isinstance(rendered, EssaycastError):
+        raise rendered
+    return rendered
+
+
+def render_all(
+    scripts: Sequence[Script],
+    *,
+    cache: SegmentCache | None = None,
+    on_progress: Progress | None = None,
+    on_warning: Warn | None = None,
+    voices: Mapping[str, Voice] | None = None,
+    executor: Executor | None = None,
+    longest_first: bool = True,
+) -> list[list[RenderedSegment] | EssaycastError]:
+    """Render several scripts as one body of work: per script its segments in script order, or the
+    one-line error that stopped it (an unknown voice, a segment that could not be synthesized).
+
+    Every segment of every script is looked up in the cache first (spoken as its script's lexicon
+    has it); the rest become jobs, a line spoken the same way in several places or scripts (an
+    intro, a sign-off) one job. With ``longest_first`` the jobs run longest first across all the
+    scripts, so no core idles at the end (a catalogue); without, section by section, longest first
+    within each (one episode whose parts are mastered as their sections finish). ``on_progress``
+    counts all scripts' segments together; ``on_warning`` and ``voices`` are as for `render`.
     """
     cache = cache or SegmentCache()
-    voices = resolve_voices(script, voices)
-    identities = {name: engine_module(voice.engine).identity(voice) for name, voice in voices.items()}
-    lexicon = load_lexicon(script.lexicon)
-    phonemes = {name: takes_phonemes(voice.engine) for name, voice in voices.items()}
-    warned: set[tuple[str, str]] = set()
-
-    plan: list[tuple[int, int, str, str, str]] = []  # section, index, speaker, voice, key
+    executor = executor or LocalPool()
+    plans: list[list[tuple[int, int, str, str, str]]] = []  # section, index, speaker, voice, key
+    failed: dict[int, EssaycastError] = {}
     jobs: dict[str, Job] = {}
     found: dict[str, CacheEntry] = {}
-    for si, gi, _, segment in script.segments():
-        name = voice_name(script, si, segment.speaker)
-        spoken = lexicon.apply(segment.text, phonemes[name])
-        for word in spoken.unsupported:
-            if (name, word.lower()) not in warned and on_warning is not None:
-                on_warning(unsupported_entry(voices[name], word))
-            warned.add((name, word.lower()))
-        key = cache.key(voices[name], identities[name], spoken.text)
-        plan.append((si, gi, segment.speaker, name, key))
-        if key in found or key in jobs:
+    identities: dict[str, str] = {}  # by repr(voice): computed once for all scripts
+    warned: set[tuple[str, str]] = set()
+    for number, script in enumerate(scripts):
+        plans.append([])
+        try:
+            cast = resolve_voices(script, voices)
+            for voice in cast.values():
+                if repr(voice) not in identities:
+                    identities[repr(voice)] = engine_module(voice.engine).identity(voice)
+            lexicon = load_lexicon(script.lexicon)
+        except EssaycastError as exc:
+            failed[number] = exc
             continue
-        entry = cache.get(key)
-        if entry is not None:
-            found[key] = entry
-        else:
-            jobs[key] = Job(key, voices[name], spoken.text)
+        phonemes = {name: takes_phonemes(voice.engine) for name, voice in cast.items()}
+        for si, gi, _, segment in script.segments():
+            name = voice_name(script, si, segment.speaker)
+            spoken = lexicon.apply(segment.text, phonemes[name])
+            for word in spoken.unsupported:
+                if (name, word.lower()) not in warned and on_warning is not None:
+                    on_warning(unsupported_entry(cast[name], word))
+                warned.add((name, word.lower()))
+            key = cache.key(cast[name], identities[repr(cast[name])], spoken.text)
+            plans[number].append((si, gi, segment.speaker, name, key))
+            if key in found or key in jobs:
+                continue
+            entry = cache.get(key)
+            if entry is not None:
+                found[key] = entry
+            else:
+                jobs[key] = Job(key, cast[name], spoken.text)
 
-    waiting: dict[str, list[int]] = {}
-    for position, (*_, key) in enumerate(plan):
-        waiting.setdefault(key, []).append(position)
-    results: list[RenderedSegment | None] = [None] * len(plan)
+    waiting: dict[str, list[tuple[int, int]]] = {}
+    for number, plan in enumerate(plans):
+        for position, (*_, key) in enumerate(plan):
+            waiting.setdefault(key, []).append((number, position))
+    results: list[list[RenderedSegment | None]] = [[None] * len(plan) for plan in plans]
+    total = sum(map(len, plans))
     done = 0
 
-    def finish(key: str, entry: CacheEntry, cached: bool) -> None:
+    def finish(key: str, entry: CacheEntry | EssaycastError, cached: bool) -> None:
         nonlocal done
-        for position in waiting[key]:
-            section, index, speaker, name, _ = plan[position]
-            results[position] = segment = RenderedSegment(
+        for number, position in waiting[key]:
+            if isinstance(entry, EssaycastError):
+                failed.setdefault(number, entry)
+                continue
+            section, index, speaker, name, _ = plans[number][position]
+            results[number][position] = segment = RenderedSegment(
                 section, index, speaker, name, entry.audio, entry.sample_rate, entry.frames, cached
             )
             done += 1
             if on_progress is not None:
-                on_progress(segment, done, len(plan))
+                on_progress(segment, done, total)
 
     for key, entry in found.items():
         finish(key, entry, True)
-    ordered = sorted(jobs.values(), key=lambda job: job.cost, reverse=True)
-    for key, entry in synthesize_jobs(ordered, cache, workers):
-        finish(key, entry, False)
-    return [segment for segment in results if segment is not None]
+    if longest_first:
+        ordered = sorted(jobs.values(), key=lambda job: -job.cost)
+    else:
+        # Scripts and their sections in order, so that a finished section can be mastered while later
+        # ones are being synthesized (the CLI's early parts); within a section the longest segments
+        # first, so that the last to finish is a short one.
+        first = {key: (number, si) for number, plan in enumerate(plans)
+                 for si, _, _, _, key in reversed(plan)}
+        ordered = sorted(jobs.values(), key=lambda job: (first[job.key], -job.cost))
+    for job, outcome in executor.run(ordered):
+        stored = outcome if isinstance(outcome, EssaycastError) else cache.put_flac(
+            job.key, outcome.flac, outcome.sample_rate, outcome.frames)
+        finish(job.key, stored, False)
+    return [failed[number] if number in failed else [seg for seg in slots if seg is not None]
+            for number, slots in enumerate(results)]
+
+
+@dataclass(frozen=True)
+class Speech:
+    """One job's result as it travels back from wherever it ran: the cache's FLAC file, as bytes."""
+
+    flac: bytes
+    """The audio, encoded by `pipeline.synth.cache.flac_bytes`."""
+    sample_rate: int
+    """Its rate in Hz."""
+    frames: int
+    """Its length in samples."""
+
+
+Outcome = Speech | EssaycastError
+"""What a job gives: its speech, or the one-line reason it could not be synthesized."""
+
+
+class Executor(Protocol):
+    """Runs synthesis jobs: here, in a local process pool (`LocalPool`) or on a Dask cluster
+    (`pipeline.synth.cluster.DaskExecutor`). Every executor runs the same job function, `synthesize`."""
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[tuple[Job, Outcome]]:
+        """Run ``jobs`` (in the order they should start), yielding each with its outcome as it finishes."""
+        ...
+
+
+def synthesize(job: Job, threads: int = 1) -> Outcome:
+    """The one job every executor runs: ``job`` spoken and encoded for the cache (models stay loaded
+    in the process between jobs); an EssaycastError is returned, not raised, so it stays the job's."""
+    try:
+        audio, rate = speak(job.voice, job.text, threads)
+    except EssaycastError as exc:
+        return exc
+    return Speech(flac_bytes(audio, rate), rate, int(audio.size))
 
 
 def unsupported_entry(voice: Voice, word: str) -> str:
@@ -195,39 +289,45 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def synthesize_jobs(
-    jobs: list[Job], cache: SegmentCache, workers: int | None = None
-) -> Iterator[tuple[str, CacheEntry]]:
-    """Run ``jobs`` (already in the order they should start), yielding (key, entry) as each finishes."""
-    if not jobs:
-        return
-    cores = _cores()
-    workers = max(1, min(workers or cores, len(jobs)))
-    if workers == 1:
-        for job in jobs:
-            yield job.key, _run(job, cache, cores)
-        return
+@dataclass(frozen=True)
+class LocalPool:
+    """Jobs on this machine: one worker process per core with one ONNX thread each (measured: 2
+    processes × 1 thread beat 1 × 2), or this process alone when one worker is asked for."""
 
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    workers: int | None = None
+    """Processes (default: one per core; 1 runs the jobs in this process)."""
 
-    # spawn, not fork: a forked child would inherit onnxruntime's thread pools in an unknown state.
-    context = multiprocessing.get_context("spawn")
-    threads = max(1, cores // workers)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
-        futures = {pool.submit(_run, job, cache, threads): job.key for job in jobs}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        except BrokenProcessPool:
-            # Out of memory, a crashing native library, or a calling script without a __main__ guard.
-            raise EssaycastError(
-                "a synthesis worker process stopped unexpectedly",
-                hint="run again (finished segments are cached), or with one worker to render in-process",
-            ) from None
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    def run(self, jobs: Sequence[Job]) -> Iterator[tuple[Job, Outcome]]:
+        """Run ``jobs`` in order of the list, yielding each as it finishes."""
+        if not jobs:
+            return
+        cores = _cores()
+        workers = max(1, min(self.workers or cores, len(jobs)))
+        if workers == 1:
+            for job in jobs:
+                yield job, synthesize(job, cores)
+            return
+
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        # spawn, not fork: a forked child would inherit onnxruntime's thread pools in an unknown state.
+        context = multiprocessing.get_context("spawn")
+        threads = max(1, cores // workers)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+            futures = {pool.submit(synthesize, job, threads): job for job in jobs}
+            try:
+                for future in as_completed(futures):
+                    yield futures[future], future.result()
+            except BrokenProcessPool:
+                # Out of memory, a crashing native library, or a calling script without a __main__ guard.
+                raise EssaycastError(
+                    "a synthesis worker process stopped unexpectedly",
+                    hint="run again (finished segments are cached), or with one worker to render in-process",
+                ) from None
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _start_worker() -> None:
@@ -239,7 +339,6 @@ def _start_worker() -> None:
     """
     import multiprocessing
     import signal
-    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
@@ -253,15 +352,19 @@ def _exit_with(parent: BaseProcess) -> None:
 
 
 _LOADED: dict[str, Engine] = {}
-"""Engines loaded in this process, by profile: each model is loaded once per worker."""
+"""Engines loaded in this process, by profile: each model is loaded once per worker and stays
+loaded between jobs (in a pool process or a Dask worker alike)."""
+_LOADING = threading.Lock()
+"""A Dask worker runs jobs on several threads: the first to need a model loads it, the others wait."""
 
 
 def loaded_engine(voice: Voice, threads: int) -> Engine:
     """The engine for ``voice``, loading it on first use in this process."""
     fingerprint = repr(voice)
-    engine = _LOADED.get(fingerprint)
-    if engine is None:
-        engine = _LOADED[fingerprint] = engine_module(voice.engine).load(voice, threads)
+    with _LOADING:
+        engine = _LOADED.get(fingerprint)
+        if engine is None:
+            engine = _LOADED[fingerprint] = engine_module(voice.engine).load(voice, threads)
     return engine
 
 
@@ -274,11 +377,6 @@ def speak(voice: Voice, text: str, threads: int | None = None) -> tuple[np.ndarr
     # Text with nothing pronounceable (a lone dash) still gets a valid, if tiny, audio file.
     audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
     return (audio if audio.size else np.zeros(1, dtype=np.float32)), engine.sample_rate
-
-
-def _run(job: Job, cache: SegmentCache, threads: int) -> CacheEntry:
-    audio, rate = speak(job.voice, job.text, threads)
-    return cache.put(job.key, audio, rate)
 
 
 def cached_speech(

@@ -22,8 +22,9 @@ Optional module attributes (looked up with defaults, so an engine may leave them
 - ``SETTINGS: dict[str, type]`` — the ``[settings]`` keys a profile may use and their types
   (``float`` also accepts whole numbers); profiles with other keys are rejected when loaded.
   Without it, any settings are accepted.
-- ``COST: float`` — rough compute per character of text relative to Piper (1.0); the renderer starts
-  expensive segments first so all cores stay busy to the end. Default 1.0.
+- ``COST: float`` — rough compute per character of text relative to Piper (1.0); the renderer takes
+  sections in order (so finished ones can be mastered meanwhile) and, within each, starts expensive
+  segments first so the section's last one to finish is short. Default 1.0.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def file_digest(path: Path) -> str:
     return _digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=4096)  # model files, and every segment of a catalogue (part keys)
 def _digest(path: str, size: int, mtime_ns: int) -> str:
     return sha256_of(Path(path))
 
