@@ -188,12 +188,13 @@ def needs_copy(source: Path, dest: Path) -> bool:
     return not _same(source, dest)
 
 
-def orphans(folder: Path, referenced: Iterable[str]) -> list[Path]:
-    """Episode files in ``folder`` (``episodes/``) that no published episode links: left by a publish
-    stopped before its feed was written, or the files an update replaced."""
+def orphans(folder: Path, slug: str, referenced: Iterable[str]) -> list[Path]:
+    """Files of episode ``slug`` in ``folder`` (``episodes/``) that the feed does not link: the files an
+    update replaced, or left by a publish of it stopped before its feed was written. Other episodes'
+    files are left alone (a batch renders every episode into the site before publishing them)."""
     keep = {Path(name).name for name in referenced}
     if not folder.is_dir():
         return []
     return sorted(path for path in folder.iterdir()
-                  if not path.name.startswith(".") and path.is_file() and path.name not in keep
+                  if path.name.partition(".")[0] == slug and path.is_file() and path.name not in keep
                   and path.name.endswith(EPISODE_FILE_SUFFIXES))

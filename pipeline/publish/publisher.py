@@ -152,7 +152,7 @@ def publish(
         write_text(site / item.page, render_episode_page(settings, cover, item, episode.cues))
         write_bytes(site / FEED_NAME, render_feed(settings, cover, items))
         write_text(site / INDEX_NAME, render_index(settings, cover, items))
-        for orphan in orphans(folder, _linked(items)):  # replaced by this update, or left by a killed one
+        for orphan in orphans(folder, slug, _linked(items)):  # replaced, or left by a killed publish
             with contextlib.suppress(OSError):
                 orphan.unlink()
     finally:
