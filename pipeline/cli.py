@@ -263,6 +263,8 @@ def say(
 
     if not text.strip():
         raise EssaycastError("nothing to say", hint='give some text: essaycast say "Hello there."')
+    dest = output or Path(f"say-{voice}.wav")
+    _check_say_output(dest)
     profile, lexicon = get_voice(voice), load_lexicon()
     if explain:
         explanation = explain_text(profile, text, lexicon)
@@ -271,9 +273,18 @@ def say(
             print(f"phonemes: {phonemes}")
         for warning in explanation.warnings:
             _console().print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    dest = output or Path(f"say-{voice}.wav")
     seconds = speak_to_file(profile, text, dest, lexicon)
     _console().print(f"wrote {dest} ({seconds:.1f} s, voice {voice})")
+
+
+def _check_say_output(dest: Path) -> None:
+    """``say`` writes WAV only: any other suffix, or a place it cannot write, is refused before speaking."""
+    from pipeline.files import check_writable
+
+    if dest.suffix.lower() != ".wav":
+        raise EssaycastError(f"say writes WAV audio, not {dest.suffix or 'a file without a suffix'}: {dest}",
+                             hint="name the output NAME.wav")
+    check_writable(dest)
 
 
 # --- mix stage --------------------------------------------------------------------------------
@@ -304,6 +315,10 @@ def check(
     from pipeline.mix.check import check as check_episode
     from pipeline.mix.check import render_report
 
+    if target is not None:
+        from pipeline.mix.master import MixOptions
+
+        MixOptions(target_lufs=target)  # refuses a target render would refuse, before minutes of listening
     loaded = None
     if script is not None:
         from pipeline.script import load
@@ -341,7 +356,8 @@ def _parse_voice_swaps(
     from pipeline.script.drafting import parse_cast_options
 
     def pair(value: str, option: str) -> dict[str, str]:
-        if "=" not in value:
+        speaker, _, profile = value.partition("=")
+        if not speaker.strip() or not profile.strip():
             raise EssaycastError(f"bad {option} {value!r}", hint=f"write {option} SPEAKER=PROFILE")
         return parse_cast_options([value])
 
@@ -358,7 +374,7 @@ def _parse_voice_swaps(
 
 
 def _produce(
-    script: Script, source: Path, out: Path, workers: int | None, options: MixOptions
+    script: Script, source: Path, out: Path, workers: int | None, options: MixOptions, confirmed: bool = False
 ) -> tuple[Episode, list[RenderedSegment], float]:
     """Render and master one script with progress bars; returns (episode, segments, seconds).
 
@@ -369,12 +385,15 @@ def _produce(
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+    from pipeline.mix.estimate import check_size
     from pipeline.mix.master import EarlyParts, master, preflight
     from pipeline.synth.progress import render_progress
     from pipeline.synth.render import render
 
     started = time.perf_counter()
+    _check_workers(workers)
     preflight(script, out, options, base_dir=source.parent)  # before minutes of synthesis, not after
+    check_size(script, options.bitrate_kbps, out, confirmed)  # a pasted book asks first
     console = _console()
     try:
         # Parts whose segments are all in are mastered while the others are still being synthesized.
@@ -388,7 +407,7 @@ def _produce(
 
             segments = render(script, workers=workers, on_progress=on_progress, on_warning=_warn)
     except KeyboardInterrupt:
-        raise EssaycastError("interrupted", hint="finished segments are cached; run again to resume") \
+        raise Interrupted("interrupted", hint="finished segments are cached; run again to resume") \
             from None
     columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(), TaskProgressColumn(),
                TimeRemainingColumn())
@@ -400,8 +419,28 @@ def _produce(
                 tasks[phase] = bar.add_task(phase.capitalize(), total=total)
             bar.update(tasks[phase], completed=done, total=total)
 
-        episode = master(script, segments, out, options, base_dir=source.parent, on_progress=mastered)
+        try:
+            episode = master(script, segments, out, options, base_dir=source.parent, on_progress=mastered)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted", hint="mastered parts are cached; run again to resume") from None
     return episode, segments, time.perf_counter() - started
+
+
+class Interrupted(EssaycastError):
+    """Ctrl-C during a long run: reported in one line like any error, with the shell's status for it."""
+
+
+RESOURCE_TRACKER = "multiprocessing.resource_tracker"
+"""The module of Python's resource tracker process, whose leak warnings `main` silences."""
+
+INTERRUPTED_EXIT = 130
+"""Exit status of a run stopped by Ctrl-C (128 + SIGINT), whichever stage it was in."""
+
+
+def _check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise EssaycastError(f"--workers {workers}: needs 1 or more processes",
+                             hint="or leave it out: one per core")
 
 
 def _summarise(
@@ -444,6 +483,7 @@ Target = Annotated[float, typer.Option("--target", help="Integrated loudness in 
 Bitrate = Annotated[int, typer.Option("--bitrate", help="Constant MP3 bitrate in kbps.")]
 Master = Annotated[str | None, typer.Option("--master", help="Also write a lossless master: flac or wav.")]
 Cover = Annotated[Path | None, typer.Option("--cover", help="Cover image (JPEG/PNG) to embed.")]
+Yes = Annotated[bool, typer.Option("--yes", help="Render even a script longer than 3 hours of audio.")]
 
 
 @app.command("render")
@@ -460,6 +500,7 @@ def render_command(
     bitrate: Bitrate = 96,
     master_format: Master = None,
     cover: Cover = None,
+    yes: Yes = False,
 ) -> None:
     """Render a script to a mastered MP3 with chapters and transcripts.
 
@@ -475,7 +516,7 @@ def render_command(
     except ValueError as exc:
         raise EssaycastError(f"cannot swap voices: {exc}") from None
     out = output or Path("output") / f"{script.stem}.mp3"
-    _summarise(*_produce(loaded, script, out, workers, options))
+    _summarise(*_produce(loaded, script, out, workers, options, yes))
 
 
 @app.command("make")
@@ -490,19 +531,24 @@ def make_command(
     workers: Workers = None,
     target: Target = -16.0,
     bitrate: Bitrate = 96,
+    yes: Yes = False,
 ) -> None:
     """Essay → script → episode → feed in one go: draft (or reuse) the script, render it, publish it.
 
     The script is kept where ``essaycast script`` writes it; one edited since it was drafted is used
     as it is (--redraft replaces it).
     """
+    from pipeline.mix.estimate import check_size
     from pipeline.publish import publish
-    from pipeline.publish.feed import EPISODES_DIR
+    from pipeline.publish.publisher import check_site, episode_slug
     from pipeline.script import load
     from pipeline.script.storage import is_essay, keep_edits, save, script_from, script_path, stamped
     from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
+    _check_workers(workers)
+    check_site(site, episode_slug(Path(f"{source.stem}.mp3")))  # a broken site costs no render
+    out = _made_episode(site, source.stem)
     notes: list[str] = []
     auto, voices = _cast_options(cast)
     if not is_essay(source, read_as):
@@ -517,13 +563,13 @@ def make_command(
         else:
             voices = _auto_cast(source, voices, read_as) if auto else voices
             script = stamped(script_from(source, voices, title, read_as))
+            check_size(script, bitrate, out, yes)  # a pasted book asks before a draft is written
             # A cast that cannot speak fails before a draft is written: a draft left behind would
             # otherwise be rendered with the bad cast next time.
             resolve_voices(script)
             save(script, script_file)
             notes.append(f"script: {script_file} (drafted)")
-    out = site / EPISODES_DIR / f"{source.stem}.mp3"
-    episode, segments, seconds = _produce(script, script_file, out, workers, options)
+    episode, segments, seconds = _produce(script, script_file, out, workers, options, yes)
     done = publish(episode, site)
     for warning in done.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -531,6 +577,17 @@ def make_command(
     if done.settings_created:
         notes.append(f"settings: {site / 'podcast.toml'} (defaults: set base_url before hosting)")
     _summarise(episode, segments, seconds, notes)
+
+
+def _made_episode(site: Path, stem: str) -> Path:
+    """Where `make` renders before publishing: outside the served site (a failed run leaves nothing in
+    it), kept in the cache per site so an unchanged essay is not mastered again."""
+    import hashlib
+
+    from pipeline.synth.cache import cache_root
+
+    site_key = hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]
+    return cache_root() / "made" / site_key / f"{stem}.mp3"
 
 
 SOME_FAILED = 3
@@ -702,6 +759,10 @@ def main() -> None:
     except ImportError:
         from click.exceptions import NoArgsIsHelpError, UsageError
 
+    # Child interpreters get these flags. Python's resource tracker is one: after a kill -9 of this
+    # process it frees the worker pool's semaphores, which is right, and would warn of "leaked
+    # semaphore objects" on the user's terminal, which is noise.
+    sys.warnoptions.append(f"ignore:resource_tracker:UserWarning:{RESOURCE_TRACKER}")
     try:
         # Not standalone: usage errors come here instead of becoming typer's boxed panel.
         code = app(standalone_mode=False)
@@ -711,12 +772,15 @@ def main() -> None:
         command = exc.ctx.command_path if exc.ctx else "essaycast"
         print(f"essaycast: error: {exc.format_message()} (see {command} --help)", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except typer.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C outside the long stages
+            print("essaycast: error: interrupted", file=sys.stderr)
+            sys.exit(INTERRUPTED_EXIT)
         print("essaycast: aborted", file=sys.stderr)
         sys.exit(1)
     except EssaycastError as exc:
         print(f"essaycast: error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(INTERRUPTED_EXIT if isinstance(exc, Interrupted) else 1)
     except Exception as exc:  # last line of defence: never show a traceback
         if os.environ.get("ESSAYCAST_DEBUG"):
             raise

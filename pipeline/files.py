@@ -8,17 +8,17 @@ temporaries that nobody holds: a crash costs disk space only until the file is w
 
 from __future__ import annotations
 
+import codecs
 import contextlib
-import glob
 import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.errors import EssaycastError
 
@@ -30,6 +30,15 @@ except ImportError:  # Windows: no flock; temporaries of a killed process stay b
 TEMP_NAME_CHARS = "[a-z0-9_]{8}"
 """What tempfile adds between a temporary's prefix and suffix (so only its own names are swept)."""
 
+STALE_TEMPORARY = re.compile(
+    rf"\.(?P<name>.+(?P<suffix>\.[A-Za-z0-9]+))\.{TEMP_NAME_CHARS}(?P=suffix)\Z"
+    rf"|\.(?P<stem>.+)\.(?P<label>[a-z]+)-{TEMP_NAME_CHARS}\Z"
+)
+"""Any temporary of ours in a folder: ``.NAME.ext.XXXXXXXX.ext`` files (`atomic_path`) and
+``.STEM.LABEL-XXXXXXXX`` folders (`scratch_dir`); what a write into a folder sweeps when unlocked."""
+
+K = TypeVar("K")
+
 
 @contextlib.contextmanager
 def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
@@ -37,10 +46,43 @@ def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
 
     For libraries that write by file name (soundfile, mutagen). On any exception the temporary
     file is removed and ``dest`` is left untouched. The temporary name keeps ``dest``'s suffix
-    (or ``suffix``) because some writers pick the format from it. Temporaries of ``dest`` left by
-    a killed process are removed first.
+    (or ``suffix``) because some writers pick the format from it. Stale temporaries in ``dest``'s
+    folder left by a killed process are removed first.
     """
-    dest = Path(dest)
+    with atomic_paths({None: dest}, suffix) as tmp:
+        yield tmp[None]
+
+
+@contextlib.contextmanager
+def atomic_paths(dests: Mapping[K, Path], suffix: str | None = None) -> Iterator[dict[K, Path]]:
+    """`atomic_path` for a set of files written together (an episode and its sidecars).
+
+    Every destination is checked before anything is created (a folder standing where a file must
+    go is refused), every temporary is filled before any is renamed, and they are renamed in the
+    order given: callers put the file that tells whether the set is current last, so a kill
+    between two renames leaves it old and the next run writes the set again.
+    """
+    targets = {key: Path(dest) for key, dest in dests.items()}
+    for dest in targets.values():
+        _refuse_folder(dest)
+    with contextlib.ExitStack() as stack:
+        tmps = {key: stack.enter_context(_temporary(dest, suffix)) for key, dest in targets.items()}
+        yield tmps
+        for tmp in tmps.values():
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        for key, dest in targets.items():
+            _refuse_folder(dest)  # again: one may have appeared while the files were made
+            try:
+                os.replace(tmps[key], dest)
+            except OSError as exc:
+                raise EssaycastError(f"cannot write {dest}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _temporary(dest: Path, suffix: str | None) -> Iterator[Path]:
+    """A locked, hidden temporary file beside ``dest``, removed on the way out unless renamed."""
     parent = dest.parent if str(dest.parent) else Path(".")
     prefix, suffix = f".{dest.name}.", suffix if suffix is not None else dest.suffix
     try:
@@ -52,14 +94,16 @@ def atomic_path(dest: Path, suffix: str | None = None) -> Iterator[Path]:
         raise EssaycastError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     try:
         yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         os.close(held)
+
+
+def _refuse_folder(dest: Path) -> None:
+    if dest.is_dir():
+        raise EssaycastError(f"cannot write {dest}: it is a folder",
+                             hint="give a file name, or move the folder away")
 
 
 @contextlib.contextmanager
@@ -104,12 +148,14 @@ def _claim(
 
 
 def _sweep(folder: Path, prefix: str, suffix: str) -> None:
-    """Remove temporaries named ``prefix…suffix`` in ``folder`` whose lock nobody holds."""
+    """Remove temporaries in ``folder`` whose lock nobody holds: those named ``prefix…suffix`` and
+    any other of ours (`STALE_TEMPORARY`), so a killed run's leftovers go with the next write into
+    the same folder, whatever it writes."""
     if fcntl is None:
         return
     own_name = re.compile(re.escape(prefix) + TEMP_NAME_CHARS + re.escape(suffix) + r"\Z")
-    for path in folder.glob(glob.escape(prefix) + "*"):
-        if not own_name.match(path.name):
+    for path in folder.glob(".*"):
+        if not (own_name.match(path.name) or _stale_kind_matches(path)):
             continue
         try:
             fd = os.open(path, os.O_RDONLY)
@@ -128,23 +174,33 @@ def _sweep(folder: Path, prefix: str, suffix: str) -> None:
             os.close(fd)
 
 
-def check_writable(dest: Path) -> None:
-    """Refuse now, with the reason, a ``dest`` that could not be written later (before long work).
+def _stale_kind_matches(path: Path) -> bool:
+    """Whether ``path`` is named like one of our temporaries of its kind (file or folder)."""
+    found = STALE_TEMPORARY.match(path.name)
+    if found is None or path.is_symlink():
+        return False
+    return path.is_dir() == (found["label"] is not None)
 
-    Probes the nearest existing folder on the way to ``dest`` with an unnamed temporary file, so
-    nothing is created and nothing is left behind.
+
+def check_writable(*dests: Path) -> None:
+    """Refuse now, with the reason, any of ``dests`` that could not be written later (before long work).
+
+    A folder standing where a file must go is refused; otherwise the nearest existing folder on the
+    way to each file is probed with an unnamed temporary file, so nothing is created and nothing is
+    left behind.
     """
-    dest = Path(dest)
-    folder = dest.parent if str(dest.parent) else Path(".")
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise EssaycastError(f"cannot write {dest}: {folder} is a file, not a folder")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise EssaycastError(f"cannot write {dest}: {exc.strerror or exc}") from None
+    for dest in map(Path, dests):
+        _refuse_folder(dest)
+        folder = dest.parent if str(dest.parent) else Path(".")
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise EssaycastError(f"cannot write {dest}: {folder} is a file, not a folder")
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            raise EssaycastError(f"cannot write {dest}: {exc.strerror or exc}") from None
 
 
 def write_text(dest: Path, text: str) -> None:
@@ -194,17 +250,29 @@ def read_bytes(path: Path, what: str = "file") -> bytes:
         raise EssaycastError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+TEXT_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # before UTF-16: they start alike
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"), (codecs.BOM_UTF8, "utf-8-sig"),
+)
+"""Byte-order marks → the codec that reads text starting with them (Windows editors save "Unicode"
+as UTF-16 with a BOM)."""
+
+
 def decode_text(data: bytes, path: Path | str) -> str:
-    """Bytes read from ``path`` as UTF-8 text; binary, undecodable or empty content is one clear error."""
-    if b"\x00" in data:
+    """Bytes read from ``path`` as text: UTF-8, or UTF-16/32 announced by a byte-order mark; binary,
+    undecodable or empty content is one clear error."""
+    codec = next((name for bom, name in TEXT_BOMS if data.startswith(bom)), "utf-8")
+    if codec == "utf-8" and b"\x00" in data:
         raise EssaycastError(f"{path} is a binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
         raise EssaycastError(
-            f"{path} is not UTF-8 text (bad byte at offset {exc.start})",
+            f"{path} is not {codec.upper().removesuffix('-SIG')} text (bad byte at offset {exc.start})",
             hint="re-save it as UTF-8",
         ) from None
+    if "\x00" in text:
+        raise EssaycastError(f"{path} is a binary file, not text")
     if not text.strip():
         raise EssaycastError(f"{path} is empty")
     return text

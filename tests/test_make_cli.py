@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from test_reliability_support import run
 
+from pipeline.publish.feed import read_feed
+
 ESSAY = "The first paragraph says hello to the reader.\n\nThe second paragraph says goodbye.\n"
 ORIGINAL, EDITED = "says hello to the reader", "waves at the listener instead"
 
@@ -19,8 +21,8 @@ def _make(work: Path, cache: Path, *extra: str) -> str:
     """Run ``essaycast make essay.txt``; returns the episode's transcript."""
     result = run("make", "essay.txt", "--site", "site", "--workers", "1", *extra, cwd=work, cache=cache)
     assert result.returncode == 0, result.stderr
-    [vtt] = (work / "site").rglob("essay.vtt")
-    return vtt.read_text("utf-8")
+    [item] = read_feed(work / "site" / "feed.xml")  # an update's files get new names: the feed says which
+    return (work / "site" / dict(item.transcripts)["vtt"]).read_text("utf-8")
 
 
 def _draft(work: Path) -> Path:

@@ -123,7 +123,7 @@ def test_vtt_and_srt_formats() -> None:
     )
     assert sidecars.srt(CUES[:2]) == (
         "1\n00:00:00,000 --> 00:00:01,000\nNarrator: It begins with a voice.\n\n"
-        "2\n00:00:01,200 --> 00:00:02,100\nSamantha: Hello, I'm here & <listening>.\n"
+        "2\n00:00:01,200 --> 00:00:02,100\nSamantha: Hello, I'm here & ‹listening›.\n"  # SRT obeys tags
     )
     assert sidecars.srt(CUES[:1]) == "1\n00:00:00,000 --> 00:00:01,000\nIt begins with a voice.\n"
 

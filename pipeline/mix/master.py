@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import EssaycastError
-from pipeline.files import atomic_path, check_writable, file_identity, scratch_dir
+from pipeline.files import atomic_paths, check_writable, file_identity, scratch_dir
 from pipeline.mix import sidecars
 from pipeline.mix.episode import Chapter, Cue, Episode
 from pipeline.mix.levels import balance, modelled, streamed
@@ -195,20 +195,15 @@ def master(
     inputs = _resolve_inputs(script, options, Path(base_dir))
     report = on_progress or (lambda phase, done, total: None)
 
-    targets = {name: sidecars.sidecar_path(out, name) for name in sidecars.SIDECAR_SUFFIXES}
-    if inputs.cover:
-        targets["cover"] = out.with_suffix(COVER_SUFFIX[inputs.cover_mime])
-    if options.master_format:
-        targets["master"] = out.with_suffix(f".{options.master_format}")
+    targets = _targets(out, options, inputs)
     digest = fingerprint(script, segments, options, inputs)
     if _up_to_date(out, digest, targets.values()):
         for phase in PHASES:
             report(phase, 1, 1)
         return Episode.load(out)
-    with contextlib.ExitStack() as stack:
-        mp3 = stack.enter_context(atomic_path(out))
-        tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
-        work = stack.enter_context(scratch_dir(out, "mix"))
+    # The MP3 is renamed into place last: its fingerprint tag says the set is current.
+    with atomic_paths({**targets, "mp3": out}) as tmp, scratch_dir(out, "mix") as work:
+        mp3 = tmp["mp3"]
         pieces = _pieces(script, segments, inputs)
         episode = _Episode(script, options, inputs, tmp.get("master"))
         parts = _master_parts(episode, pieces, work, report, part_master or _master_part)
@@ -229,8 +224,19 @@ def master(
 def preflight(script: Script, out: Path, options: MixOptions | None = None, *, base_dir: Path) -> None:
     """Refuse now what ``master`` would refuse only after synthesis: a bad output name or folder,
     a missing or unreadable intro, outro, bed or cover."""
-    check_writable(_check_output(out))
-    _resolve_inputs(script, options or MixOptions(), Path(base_dir))
+    out, options = _check_output(out), options or MixOptions()
+    inputs = _resolve_inputs(script, options, Path(base_dir))
+    check_writable(*_targets(out, options, inputs).values(), out)
+
+
+def _targets(out: Path, options: MixOptions, inputs: _Inputs) -> dict[str, Path]:
+    """Every file written beside the MP3 ``out``, by name: sidecars, cover copy, lossless master."""
+    targets = {name: sidecars.sidecar_path(out, name) for name in sidecars.SIDECAR_SUFFIXES}
+    if inputs.cover:
+        targets["cover"] = out.with_suffix(COVER_SUFFIX[inputs.cover_mime])
+    if options.master_format:
+        targets["master"] = out.with_suffix(f".{options.master_format}")
+    return targets
 
 
 def fingerprint(
@@ -639,6 +645,7 @@ def _master_part(
         unity = dict.fromkeys(timeline.loudness, 1.0)
         _write_audio(partial(mix, unity), timeline, mp3, master_path, options, 0.0, options.ceiling_dbtp,
                      encoder_gain, report)
+        voice.unlink()  # the part's PCM is as large as a WAV of it: gone once encoded, not at the end
         return MasteredPart(mp3, timeline.frames, timeline.spans, measure_file(mp3))
     ceiling = options.ceiling_dbtp - FIRST_MARGIN_DB
     # With a music bed under the voices the mix itself is listened to; voices alone are modelled from
@@ -647,6 +654,7 @@ def _master_part(
     levels = balance(listen, timeline, options.target_lufs, partial(report, "mixing"))
     measured = _encode(partial(mix, levels.groups), timeline, mp3, master_path, options, report, levels,
                        encoder_gain)
+    voice.unlink()
     return MasteredPart(mp3, timeline.frames, timeline.spans, measured)
 
 

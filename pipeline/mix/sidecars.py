@@ -26,6 +26,7 @@ _VTT_TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
 _VTT_TIMING = re.compile(rf"{_VTT_TIME}\s+-->\s+{_VTT_TIME}")
 _VTT_VOICE = re.compile(r"<v(?:\.[^ \t>]+)*[ \t]+([^>]*)>")
 _VTT_TAG = re.compile(r"</?[^>]*>")
+_SRT_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
 
 
 def sidecar_path(mp3: Path, field: str) -> Path:
@@ -79,9 +80,17 @@ def srt(cues: Sequence[Cue]) -> str:
     several = len({cue.speaker for cue in cues}) > 1
     blocks = []
     for number, cue in enumerate(cues, 1):
-        line = f"{speaker_label(cue.speaker)}: {cue.text}" if several else cue.text
+        text = _SRT_MARKUP.sub(_inert, cue.text)
+        line = f"{speaker_label(cue.speaker)}: {text}" if several else text
         blocks.append(f"{number}\n{_timing(cue, ',')}\n{line}\n")
     return "\n".join(blocks)
+
+
+def _inert(markup: re.Match[str]) -> str:
+    """Tag-like text made plain for SRT, which has no escapes and whose players obey <b>, <font> and
+    {\\an8}: angle brackets become look-alike quotes (the words stay), an override loses its backslash."""
+    text = markup.group()
+    return f"‹{text[1:-1]}›" if text.startswith("<") else text.replace("\\", "", 1)
 
 
 SIDECAR_WRITERS: dict[str, Callable[..., str]] = {"vtt": vtt, "srt": srt}

@@ -111,7 +111,7 @@ def write_tags(mp3: Path, tags: Tags, cover: Path | None = None) -> None:
     )
 
     lang = iso_639_2(tags.language)
-    id3 = ID3()
+    id3 = _chapters_in_order(ID3)()
     id3.add(TIT2(encoding=3, text=[tags.title]))
     if tags.artist:
         id3.add(TPE1(encoding=3, text=[tags.artist]))
@@ -141,6 +141,42 @@ def write_tags(mp3: Path, tags: Tags, cover: Path | None = None) -> None:
     id3.save(mp3, v2_version=3, v1=0)
 
 
+def _chapters_in_order(id3_class: type) -> type:
+    """``id3_class`` writing its chapters as players that ignore the CTOC need them: the CTOC, then
+    the CHAP frames in time order (mutagen sorts frames by size, which scatters chapters)."""
+
+    class ChapterOrderedID3(id3_class):
+        def _write(self, config) -> bytearray:
+            frames = _split_frames(bytes(super()._write(config)), config.v2_version)
+            chapters = sorted((frame for frame in frames if frame[:4] == b"CHAP"), key=_chapter_start)
+            toc = [frame for frame in frames if frame[:4] == b"CTOC"]
+            rest = [frame for frame in frames if frame[:4] not in (b"CHAP", b"CTOC")]
+            pictures = [frame for frame in rest if frame[:4] == b"APIC"]  # large: kept at the end
+            head = [frame for frame in rest if frame[:4] != b"APIC"]
+            return bytearray().join([*head, *toc, *chapters, *pictures])
+
+    return ChapterOrderedID3
+
+
+def _split_frames(data: bytes, version: int) -> list[bytes]:
+    """The frames (header included) of an ID3v2.3/2.4 frame area, in order."""
+    frames, at = [], 0
+    while at + 10 <= len(data) and data[at:at + 4].strip(b"\0"):
+        raw = data[at + 4:at + 8]
+        size = (int.from_bytes(raw, "big") if version == 3
+                else sum(byte << (7 * (3 - i)) for i, byte in enumerate(raw)))  # 2.4: syncsafe
+        frames.append(data[at:at + 10 + size])
+        at += 10 + size
+    return frames
+
+
+def _chapter_start(frame: bytes) -> int:
+    """A CHAP frame's start time (ms): after the header and the element id's terminating NUL."""
+    body = frame[10:]
+    at = body.index(b"\0") + 1
+    return int.from_bytes(body[at:at + 4], "big")
+
+
 def read_tags(mp3: Path) -> Tags:
     """The tags of an episode MP3; a missing file or one that is not an MP3 is a user error."""
     from mutagen import MutagenError
@@ -152,7 +188,8 @@ def read_tags(mp3: Path) -> Tags:
         cause = exc.__context__ or exc
         if isinstance(cause, FileNotFoundError):
             raise EssaycastError(f"episode audio not found: {mp3}") from None
-        raise EssaycastError(f"{mp3} is not an MP3 file ({cause})", hint="render the episode again") from None
+        why = f" ({cause})" if str(cause) else ""
+        raise EssaycastError(f"{mp3} is not an MP3 file{why}", hint="render the episode again") from None
     id3 = audio.tags
     if id3 is None:
         return Tags(title=Path(mp3).stem)

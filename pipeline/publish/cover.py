@@ -26,6 +26,14 @@ COVER_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
 _BACKGROUNDS = ((0x1F, 0x3A, 0x5F), (0x3D, 0x2C, 0x5C), (0x1E, 0x4D, 0x40), (0x5C, 0x2A, 0x2A),
                 (0x2B, 0x2B, 0x2B), (0x4A, 0x3B, 0x1F))
 _INK = (0xFA, 0xF7, 0xF0)
+
+LOOK_ALIKES = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
+               "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "—": "-", "–": "-", "‘": "'", "’": "'",
+               "“": '"', "”": '"'}
+"""What to draw for Latin letters and punctuation with no decomposition, when the font lacks them."""
+
+NOT_A_GLYPH = "\ue000"
+"""A private-use character no font draws: what the font's "missing glyph" box looks like."""
 _ACCENT = (0xE8, 0xB9, 0x4A)
 
 
@@ -60,6 +68,7 @@ def draw_cover(dest: Path, title: str, author: str = "", size: int = COVER_SIZE)
     margin = size // 10
     width = size - 2 * margin
 
+    title, author = _drawable(title, _font(size // 5)), _drawable(author, _font(size // 28))
     lines, font, spacing = _fit_title(draw, title, width, int(size * 0.55))
     block_h = _block_height(draw, lines, font, spacing)
     y = (size - block_h) // 2 - size // 20
@@ -80,6 +89,27 @@ def _font(px: int):
 
     # Pillow's built-in scalable font: present wherever Pillow is, so covers look the same everywhere.
     return ImageFont.load_default(size=px)
+
+
+def _drawable(text: str, font) -> str:
+    """``text`` as the font can draw it: letters it lacks become their base letter (Á → A) or a
+    look-alike (ß → ss) when it has those, else are dropped (Hebrew, emoji), rather than drawn as
+    empty boxes."""
+    import unicodedata
+
+    missing = _glyph_signature(font, NOT_A_GLYPH)
+    kept = []
+    for char in text:
+        for candidate in (char, unicodedata.normalize("NFKD", char)[:1], LOOK_ALIKES.get(char, "")):
+            if candidate and (candidate.isspace() or _glyph_signature(font, candidate) != missing):
+                kept.append(candidate)
+                break
+    return " ".join("".join(kept).split())
+
+
+def _glyph_signature(font, char: str) -> tuple[object, bytes]:
+    mask = font.getmask(char)
+    return mask.size, bytes(mask)
 
 
 def _fit_title(draw, title: str, width: int, max_height: int):

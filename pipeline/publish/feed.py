@@ -45,6 +45,9 @@ CHAPTERS_TYPE = "application/json+chapters"
 AUDIO_TYPE = "audio/mpeg"
 """MIME type of the enclosure."""
 
+BIDI_CONTROLS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+"""Unicode bidirectional marks, embeddings, overrides and isolates (LRM … RLO, LRI … PDI), to drop."""
+
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _PSC_START = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.(\d{1,3}))?")
@@ -91,11 +94,14 @@ class FeedItem:
     """Transcript files, WebVTT first."""
     image: str | None = None
     """Episode art, when the episode has its own."""
+    version: str = ""
+    """Tag in the names of an updated episode's files (``SLUG.VERSION.mp3``); empty: ``SLUG.mp3``."""
 
     @property
     def audio(self) -> str:
         """The MP3."""
-        return f"{EPISODES_DIR}/{self.slug}.mp3"
+        return f"{EPISODES_DIR}/{self.slug}.{self.version}.mp3" if self.version else \
+            f"{EPISODES_DIR}/{self.slug}.mp3"
 
     @property
     def page(self) -> str:
@@ -160,6 +166,12 @@ def render_feed(settings: PodcastSettings, cover: str, items: Iterable[FeedItem]
         channel.append(_item_element(settings, cover, item))
     ET.indent(rss, space="  ")
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def clean_text(text: str) -> str:
+    """User text without bidirectional controls, which can make a title read backwards ("evil" shown as
+    "live") in pages and podcast apps; right-to-left scripts need none of them to show correctly."""
+    return text.translate(BIDI_CONTROLS)
 
 
 def newest_first(items: Iterable[FeedItem]) -> list[FeedItem]:
@@ -227,17 +239,20 @@ def _read_item(element: ET.Element) -> FeedItem:
     image = element.find(_ns("itunes", "image"))
     chapters_json = element.find(_ns("podcast", "chapters"))
     kinds = {mime: kind for kind, mime in TRANSCRIPT_TYPES.items()}
+    # Slugs have no dots (`episode_slug`): SLUG.mp3, or SLUG.VERSION.mp3 for an updated episode.
+    slug, _, version = PurePosixPath(_site_path(enclosure.get("url", ""))).stem.partition(".")
     return FeedItem(
-        slug=PurePosixPath(_site_path(enclosure.get("url", ""))).stem,
+        slug=slug,
+        version=version,
         guid=guid,
         number=int(element.findtext(_ns("itunes", "episode")) or 0),
-        title=element.findtext("title") or "",
-        description=description_text(element.findtext("description") or ""),
+        title=clean_text(element.findtext("title") or ""),
+        description=clean_text(description_text(element.findtext("description") or "")),
         pub_date=_parse_date(element.findtext("pubDate") or ""),
         duration_s=int(element.findtext(_ns("itunes", "duration")) or 0),
         length=int(enclosure.get("length") or 0),
         chapters=tuple(
-            FeedChapter(_parse_psc_time(chapter.get("start", "")), chapter.get("title", ""))
+            FeedChapter(_parse_psc_time(chapter.get("start", "")), clean_text(chapter.get("title", "")))
             for chapter in element.iterfind(f"{_ns('psc', 'chapters')}/{_ns('psc', 'chapter')}")
         ),
         chapters_json=_site_path(chapters_json.get("url", "")) if chapters_json is not None else None,

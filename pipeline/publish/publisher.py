@@ -2,13 +2,16 @@
 
 An episode's identity is its slug (from the MP3's file name): publishing the same MP3 name again
 updates that episode in place, keeping its GUID, number and date. Everything happens under the
-site's lock file, so concurrent publishes into one site queue up and all land; each file is written
-atomically, and media go in before the feed that links them.
+site's lock file, so concurrent publishes into one site queue up and all land. The site is checked
+before anything is written into it (`check_site`, which `make` also runs before synthesis), the MP3
+must decode whole, and files the feed links are never rewritten in place (`pipeline.publish.media`):
+new media go in under names of their own, then the page, then the feed (one atomic rename), then
+the index; the files it no longer links are removed last.
 """
 
 from __future__ import annotations
 
-import filecmp
+import contextlib
 import hashlib
 import re
 import shutil
@@ -19,10 +22,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import EssaycastError
-from pipeline.files import atomic_path, write_bytes, write_text
+from pipeline.files import atomic_paths, check_writable, write_bytes, write_text
 from pipeline.mix.episode import Episode
-from pipeline.publish.cover import check_cover, draw_cover
-from pipeline.publish.feed import EPISODES_DIR, FeedChapter, FeedItem, Transcripts, read_feed, render_feed
+from pipeline.publish.cover import COVER_FORMATS, check_cover, draw_cover
+from pipeline.publish.feed import (
+    EPISODES_DIR,
+    FeedChapter,
+    FeedItem,
+    clean_text,
+    read_feed,
+    render_feed,
+)
+from pipeline.publish.media import choose_version, media_name, needs_copy, orphans, verify_mp3
 from pipeline.publish.settings import FEED_NAME, SETTINGS_NAME, PodcastSettings
 from pipeline.publish.site import render_episode_page, render_index
 
@@ -31,6 +42,12 @@ LOCK_NAME = ".essaycast.lock"
 
 LOCK_TIMEOUT_S = 300.0
 """How long a publish waits for another one into the same site to finish."""
+
+ART_SUFFIXES = tuple(COVER_FORMATS.values())
+"""Suffixes of an episode's own art in the site."""
+
+INDEX_NAME = "index.html"
+"""The site's front page."""
 
 GENERATED_COVER = "cover.png"
 """Where the show's cover is drawn when podcast.toml names none."""
@@ -89,9 +106,10 @@ def publish(
     """
     from filelock import FileLock, Timeout
 
-    check_mp3(episode.audio)
+    check_episode(episode)
     site = Path(site)
     slug = episode_slug(episode.audio)
+    check_site(site, slug)
     try:
         site.mkdir(parents=True, exist_ok=True)
         lock = FileLock(site / LOCK_NAME, timeout=LOCK_TIMEOUT_S)
@@ -107,29 +125,36 @@ def publish(
         settings = PodcastSettings.init(site) if settings_created else PodcastSettings.load(site)
         cover = _show_cover(site, settings)
         earlier = next((item for item in items if item.slug == slug), None)
-        length, chapters_json, transcripts = _install_media(episode, site, slug)
-        image, warnings = _episode_art(episode, site, slug)
+        sources, warnings = _media_sources(episode, slug)
+        folder = site / EPISODES_DIR
+        version = choose_version(sources, folder, slug, earlier.version if earlier else None)
+        installed = _install_media(sources, folder, slug, version)
         item = FeedItem(
             slug=slug,
             # Minted once, then read back from the feed, so it survives any change of settings.
             guid=earlier.guid if earlier else _item_guid(settings, slug),
             number=earlier.number if earlier else max((other.number for other in items), default=0) + 1,
-            title=title or episode.title or slug,
-            description=description or episode.description or _opening(episode),
+            title=clean_text(title or episode.title or slug),
+            description=clean_text(description or episode.description or _opening(episode)),
             pub_date=_pub_date(pub_date, earlier),
             duration_s=round(episode.duration_ms / 1000),
-            length=length,
-            chapters=tuple(FeedChapter(chapter.start_ms, chapter.title) for chapter in episode.chapters),
-            chapters_json=chapters_json,
-            transcripts=transcripts,
-            image=image,
+            length=(folder / media_name(slug, version, ".mp3")).stat().st_size,
+            chapters=tuple(FeedChapter(chapter.start_ms, clean_text(chapter.title))
+                           for chapter in episode.chapters),
+            chapters_json=installed.get(".chapters.json"),
+            transcripts=tuple((kind, path) for kind in ("vtt", "srt") if (path := installed.get(f".{kind}"))),
+            image=next((path for suffix, path in installed.items() if suffix in ART_SUFFIXES), None),
+            version=version,
         )
         items = [other for other in items if other.slug != slug] + [item]
         # The page before the feed that links it, like the media: a publish stopped between the two
         # (kill -9, a full disk) never leaves the feed pointing at a page that is not there.
         write_text(site / item.page, render_episode_page(settings, cover, item, episode.cues))
         write_bytes(site / FEED_NAME, render_feed(settings, cover, items))
-        write_text(site / "index.html", render_index(settings, cover, items))
+        write_text(site / INDEX_NAME, render_index(settings, cover, items))
+        for orphan in orphans(folder, slug, _linked(items)):  # replaced, or left by a killed publish
+            with contextlib.suppress(OSError):
+                orphan.unlink()
     finally:
         lock.release()
     return Publication(item=item, added=earlier is None, site=site, settings=settings,
@@ -152,33 +177,64 @@ def episode_slug(audio: Path) -> str:
     return slug or f"episode-{hashlib.sha256(stem.encode()).hexdigest()[:10]}"
 
 
-def check_mp3(path: Path) -> None:
-    """Refuse a missing file or one that does not start like an MP3 (ID3 tag or MPEG audio frame)."""
-    path = Path(path)
+def check_episode(episode: Episode) -> None:
+    """Refuse an episode whose MP3 does not decode whole, or whose chapters run past its audio."""
+    found = verify_mp3(episode.audio)
+    if episode.chapters and episode.chapters[-1].start_ms > found.seconds * 1000:
+        raise EssaycastError(
+            f"{episode.audio} is cut short: its chapter {episode.chapters[-1].title!r} starts at "
+            f"{episode.chapters[-1].start_ms / 1000:.1f} s but its audio ends at {found.seconds:.1f} s",
+            hint="render the episode again")
+
+
+def check_site(site: Path, slug: str = "") -> None:
+    """Refuse now, with the reason, a site a publish could not complete in: a feed.xml or podcast.toml
+    that does not read, or a file the publish writes (feed, index, cover, the episode's page) that a
+    folder stands in place of or that cannot be written. Writes nothing; `make` runs it before
+    synthesis so a broken site costs no render."""
+    site = Path(site)
+    read_feed(site / FEED_NAME)
+    if (site / SETTINGS_NAME).exists():
+        settings = PodcastSettings.load(site)
+        if settings.cover:
+            check_cover(site / settings.cover)
+    page = [site / EPISODES_DIR / f"{slug}.html"] if slug else []
+    check_writable(site / FEED_NAME, site / INDEX_NAME, site / GENERATED_COVER, site / LOCK_NAME, *page)
+
+
+def _media_sources(episode: Episode, slug: str) -> tuple[dict[str, Path], tuple[str, ...]]:
+    """The episode's files to publish by name suffix (MP3, sidecars, art), and warnings about art."""
+    sources = {".mp3": Path(episode.audio)}
+    for suffix, source in ((".chapters.json", episode.chapters_json), (".vtt", episode.vtt),
+                           (".srt", episode.srt)):
+        if source is not None:
+            if not Path(source).is_file():
+                raise EssaycastError(f"episode file not found: {source}", hint="render the episode again")
+            sources[suffix] = Path(source)
+    if episode.cover is None:
+        return sources, ()
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(3)
-    except FileNotFoundError:
-        raise EssaycastError(f"episode audio not found: {path}", hint="check the MP3 path") from None
-    except IsADirectoryError:
-        raise EssaycastError(f"{path} is a directory, not an MP3") from None
-    except OSError as exc:
-        raise EssaycastError(f"cannot read {path}: {exc.strerror or exc}") from None
-    is_frame = len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-    if not (head == b"ID3" or is_frame):
-        raise EssaycastError(f"{path} is not an MP3 file", hint="podcast feeds need MP3 audio")
+        sources[check_cover(episode.cover)] = Path(episode.cover)
+    except EssaycastError as exc:
+        return sources, (f"{exc.message}; the episode shows the podcast's cover instead",)
+    return sources, ()
 
 
-def _install_media(episode: Episode, site: Path, slug: str) -> tuple[int, str | None, Transcripts]:
-    """Copy the MP3 and its sidecars into ``episodes/``: the MP3's size, chapters file, transcripts."""
-    folder = site / EPISODES_DIR
-    audio = _install(episode.audio, folder / f"{slug}.mp3")
-    chapters_json = _install(episode.chapters_json, folder / f"{slug}.chapters.json")
-    transcripts = tuple(
-        (kind, path) for kind, source in (("vtt", episode.vtt), ("srt", episode.srt))
-        if (path := _install(source, folder / f"{slug}.{kind}"))
-    )
-    return (site / audio).stat().st_size, chapters_json, transcripts
+def _install_media(sources: dict[str, Path], folder: Path, slug: str, version: str) -> dict[str, str]:
+    """Copy the episode's files into ``episodes/`` under ``version``'s names, all or none (skipping
+    identical copies); their site paths by suffix."""
+    dests = {suffix: folder / media_name(slug, version, suffix) for suffix in sources}
+    changed = {suffix: dest for suffix, dest in dests.items() if needs_copy(sources[suffix], dest)}
+    with atomic_paths(changed) as tmp:
+        for suffix, path in tmp.items():
+            shutil.copyfile(sources[suffix], path)
+    return {suffix: f"{EPISODES_DIR}/{dest.name}" for suffix, dest in dests.items()}
+
+
+def _linked(items: list[FeedItem]) -> list[str]:
+    """Every site path the published episodes link."""
+    return [path for item in items for path in (item.audio, item.page, item.chapters_json, item.image,
+                                                  *(path for _, path in item.transcripts)) if path]
 
 
 def _pub_date(asked: datetime | None, earlier: FeedItem | None) -> datetime:
@@ -186,30 +242,6 @@ def _pub_date(asked: datetime | None, earlier: FeedItem | None) -> datetime:
     if asked is not None:
         return asked if asked.tzinfo else asked.astimezone()
     return earlier.pub_date if earlier else datetime.now(UTC).replace(microsecond=0)
-
-
-def _episode_art(episode: Episode, site: Path, slug: str) -> tuple[str | None, tuple[str, ...]]:
-    """Install the episode's own cover when podcast apps accept it; else the show's cover stands in."""
-    if episode.cover is None:
-        return None, ()
-    try:
-        suffix = check_cover(episode.cover)
-    except EssaycastError as exc:
-        return None, (f"{exc.message}; the episode shows the podcast's cover instead",)
-    return _install(episode.cover, site / EPISODES_DIR / f"{slug}{suffix}"), ()
-
-
-def _install(source: Path | None, dest: Path) -> str | None:
-    """Copy a file into the site (atomically; skipped when an identical copy is there); its site path."""
-    if source is None:
-        return None
-    source = Path(source)
-    if not source.is_file():
-        raise EssaycastError(f"episode file not found: {source}", hint="render the episode again")
-    if not (dest.exists() and (dest.samefile(source) or filecmp.cmp(source, dest, shallow=False))):
-        with atomic_path(dest) as tmp:
-            shutil.copyfile(source, tmp)
-    return f"{EPISODES_DIR}/{dest.name}"
 
 
 def _show_cover(site: Path, settings: PodcastSettings) -> str:

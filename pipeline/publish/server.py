@@ -3,6 +3,11 @@
 Serves files only from inside the site (no `..`, encoded or not, and no symlinks leading out; no
 dotfiles such as the lock), with the MIME types podcast apps check, HEAD, and single-range HTTP Range
 requests (206 / 416), which apps and browsers use to seek in audio.
+
+Connections are served by a bounded pool of threads, and a connection gets a thread only once it has
+sent something: idle ones wait in a selector (at most `MAX_WAITING`, each for at most
+`IDLE_TIMEOUT_S`), so clients that open sockets and say nothing cannot starve the others; a client
+that stalls mid-request is cut off after `READ_TIMEOUT_S`.
 """
 
 from __future__ import annotations
@@ -10,13 +15,18 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import errno
+import os
 import re
+import selectors
 import socket
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -49,6 +59,24 @@ WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 CHUNK = 64 * 1024
 """Bytes per write while streaming a file."""
+
+WORKERS = 16
+"""Threads serving requests at once."""
+
+MAX_WAITING = 256
+"""Connections that have not sent anything yet kept open at once (the oldest is closed past it)."""
+
+IDLE_TIMEOUT_S = 15.0
+"""How long a connection may stay open without sending a request."""
+
+READ_TIMEOUT_S = 10.0
+"""How long a request (or the next one on a kept-alive connection) may stall between two reads."""
+
+BACKLOG = 128
+"""Connections the kernel queues before they are accepted."""
+
+PORTS = range(0, 65536)
+"""Valid TCP ports (0: any free one)."""
 
 
 def content_type(name: str) -> str:
@@ -104,6 +132,7 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
 
     server_version = "essaycast"
     protocol_version = "HTTP/1.1"  # keep-alive: media players make many small range requests
+    timeout = READ_TIMEOUT_S
 
     def __init__(self, *args, site: Path, **kwargs) -> None:
         self.site = site
@@ -170,14 +199,104 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
         return HTTPStatus.OK, path
 
 
-class SiteServer(ThreadingHTTPServer):
-    """A threading HTTP server whose client disconnects (players abort downloads all the time) stay quiet."""
+class SiteServer(HTTPServer):
+    """An HTTP server with a bounded pool of threads that idle connections cannot take up (see the module
+    docstring); client disconnects (players abort downloads all the time) stay quiet."""
 
-    daemon_threads = True
+    request_queue_size = BACKLOG
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="serve")
+        self._gate = _Gate(self._dispatch)
+        self._serving: set[socket.socket] = set()
+
+    def process_request(self, request, client_address) -> None:
+        self._gate.wait_for(request, client_address)
+
+    def _dispatch(self, request, client_address) -> None:
+        self._pool.submit(self._serve_connection, request, client_address)
+
+    def _serve_connection(self, request, client_address) -> None:
+        self._serving.add(request)
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self._serving.discard(request)
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        if hasattr(self, "_gate"):
+            self._gate.close()
+            for request in list(self._serving):  # wakes workers waiting on kept-alive connections
+                with contextlib.suppress(OSError):
+                    request.shutdown(socket.SHUT_RDWR)
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
     def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             super().handle_error(request, client_address)
+
+
+class _Gate:
+    """Holds accepted connections until they send something, then hands them to ``dispatch``; closes
+    those idle past `IDLE_TIMEOUT_S`, and the oldest when more than `MAX_WAITING` wait."""
+
+    def __init__(self, dispatch) -> None:
+        self._dispatch = dispatch
+        self._selector = selectors.DefaultSelector()
+        self._waiting: dict[socket.socket, float] = {}  # socket → when it started waiting (insertion order)
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        self._selector.register(self._wake_r, selectors.EVENT_READ)
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="serve-gate", daemon=True)
+        self._thread.start()
+
+    def wait_for(self, request: socket.socket, client_address) -> None:
+        with self._lock:
+            if self._closed:
+                request.close()
+                return
+            if len(self._waiting) >= MAX_WAITING:
+                self._drop(next(iter(self._waiting)))
+            self._waiting[request] = time.monotonic()
+            self._selector.register(request, selectors.EVENT_READ, client_address)
+        os.write(self._wake_w, b"\0")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for request in list(self._waiting):
+                self._drop(request)
+        os.write(self._wake_w, b"\0")
+        self._thread.join()
+        self._selector.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def _run(self) -> None:
+        while not self._closed:
+            ready = self._selector.select(timeout=1.0)
+            with self._lock:
+                for key, _ in ready:
+                    if key.fileobj == self._wake_r:
+                        os.read(self._wake_r, 4096)
+                    elif key.fileobj in self._waiting:
+                        del self._waiting[key.fileobj]
+                        self._selector.unregister(key.fileobj)
+                        self._dispatch(key.fileobj, key.data)
+                expired = time.monotonic() - IDLE_TIMEOUT_S
+                for request in [request for request, since in self._waiting.items() if since < expired]:
+                    self._drop(request)
+
+    def _drop(self, request: socket.socket) -> None:
+        del self._waiting[request]
+        self._selector.unregister(request)
+        request.close()
 
 
 class SiteServerV6(SiteServer):
@@ -189,6 +308,8 @@ class SiteServerV6(SiteServer):
 def make_server(site: Path, host: str = "127.0.0.1", port: int = 8000) -> SiteServer:
     """A bound (not yet running) server for the site folder; port 0 picks a free port."""
     site = Path(site)
+    if port not in PORTS:
+        raise EssaycastError(f"--port {port} is not a TCP port", hint="use 1 … 65535, or 0 for any free port")
     if not site.is_dir():
         raise EssaycastError(f"site folder not found: {site}", hint="publish an episode into it first")
     server_class = SiteServerV6 if ":" in host else SiteServer

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pipeline.mix.episode import Cue
 from pipeline.mix.sidecars import speaker_label
-from pipeline.publish.feed import EPISODES_DIR, FeedChapter, FeedItem, newest_first
+from pipeline.publish.feed import EPISODES_DIR, FeedChapter, FeedItem, clean_text, newest_first
 from pipeline.publish.settings import PodcastSettings
 
 _LINK_NAMES = {"vtt": "WebVTT transcript", "srt": "SRT subtitles"}
@@ -99,13 +99,15 @@ def _transcript(item: FeedItem, cues: Sequence[Cue]) -> str:
         for speaker, turn in groupby(chapter_cues, key=lambda cue: cue.speaker):
             turn = list(turn)
             label = f'<span class="speaker">{escape(speaker_label(speaker))}</span> ' if named else ""
-            spoken = " ".join(
-                f'<span class="cue" data-start="{cue.start_ms / 1000:.3f}">{escape(cue.text)}</span>'
-                for cue in turn
-            )
+            spoken = " ".join(map(_cue_span, turn))
             parts.append(f'<p><span class="time">{_clock(turn[0].start_ms)}</span> {label}{spoken}</p>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _cue_span(cue: Cue) -> str:
+    """One transcript cue, seeking the player to its start when clicked."""
+    return f'<span class="cue" data-start="{cue.start_ms / 1000:.3f}">{escape(clean_text(cue.text))}</span>'
 
 
 def _chapter_at(chapters: Sequence[FeedChapter], ms: int) -> FeedChapter | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.errors import EssaycastError
 from pipeline.files import verified_sidecar, write_bytes, write_text
 
 if TYPE_CHECKING:
@@ -36,10 +37,17 @@ def cache_root() -> Path:
     """essaycast's cache folder: ``$ESSAYCAST_CACHE_DIR`` or the platform's user cache dir."""
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(override).expanduser()
-    import platformdirs
+        root = Path(override).expanduser()
+    else:
+        import platformdirs
 
-    return Path(platformdirs.user_cache_dir("essaycast"))
+        root = Path(platformdirs.user_cache_dir("essaycast"))
+    blocker = next((folder for folder in (root, *root.parents) if folder.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        where = f"{CACHE_ENV}={override}" if override else str(root)
+        raise EssaycastError(f"the cache folder {where} cannot be used: {blocker} is a file, not a folder",
+                             hint=f"point {CACHE_ENV} at a folder, or move the file away")
+    return root
 
 
 @dataclass(frozen=True)
@@ -83,9 +91,10 @@ class SegmentCache:
         audio, sidecar = self.paths(key)
         meta = verified_sidecar(audio, sidecar)
         try:
-            return CacheEntry(audio, int(meta["sample_rate"]), int(meta["frames"])) if meta else None
+            entry = CacheEntry(audio, int(meta["sample_rate"]), int(meta["frames"])) if meta else None
         except (ValueError, KeyError, TypeError):
             return None
+        return entry if entry is not None and _decodes(entry) else None
 
     def put(self, key: str, samples: np.ndarray, sample_rate: int) -> CacheEntry:
         """Store mono float samples in [-1, 1] under ``key`` and return the entry."""
@@ -117,3 +126,16 @@ def flac_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
     samples = np.clip(np.asarray(samples, dtype=np.float32).ravel(), -1.0, 1.0)
     soundfile.write(buffer, samples, sample_rate, subtype="PCM_24", format="FLAC")
     return buffer.getvalue()
+
+
+def _decodes(entry: CacheEntry) -> bool:
+    """Whether the entry's audio is the FLAC its sidecar describes (a hash only proves the bytes are the
+    ones stored, and bytes can be stored wrong): its header is read, not its samples, so this is cheap."""
+    import soundfile
+
+    try:
+        info = soundfile.info(str(entry.audio))
+    except (soundfile.LibsndfileError, RuntimeError, OSError):
+        return False
+    return (info.format, info.samplerate, info.frames, info.channels) == ("FLAC", entry.sample_rate,
+                                                                         entry.frames, 1)
