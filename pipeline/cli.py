@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pipeline.mix.episode import Episode
     from pipeline.mix.master import MixOptions
     from pipeline.script.model import Script
+    from pipeline.synth.casting import Casting
     from pipeline.synth.render import RenderedSegment
 
 app = typer.Typer(
@@ -71,20 +72,16 @@ def _cast_options(values: list[str] | None) -> tuple[bool, dict[str, str]]:
     return bool(auto), parse_cast_options([value for value in values if value not in auto])
 
 
-def _auto_cast(source: Path, given: dict[str, str], read_as: str | None = None) -> dict[str, str]:
-    """``--cast auto``: a voice for every character the essay quotes; ``given`` entries win. Says why."""
-    from pipeline.script.model import NARRATOR
-    from pipeline.script.storage import candidates_from
-    from pipeline.synth.casting import choose
-
-    castings = choose(candidates_from(source, read_as), narrator=given.get(NARRATOR, NARRATOR))
+def _say_castings(castings: tuple[Casting, ...], essay: Path | None = None) -> None:
+    """What ``--cast auto`` chose and why, one line a character (``essay`` names it in a batch)."""
     console = _console()
+    where = f" ({essay})" if essay else ""
     if not castings:
-        console.print("cast auto: nobody is quoted by name; the narrator reads everything", highlight=False)
+        console.print(f"cast auto{where}: nobody is quoted by name; the narrator reads everything",
+                      highlight=False, soft_wrap=True)
     for casting in castings:
-        console.print(f"cast auto: {casting.speaker}={casting.profile} ({casting.reason})", highlight=False,
-                      soft_wrap=True)
-    return {**{casting.speaker: casting.profile for casting in castings}, **given}
+        console.print(f"cast auto{where}: {casting.speaker}={casting.profile} ({casting.reason})",
+                      highlight=False, soft_wrap=True)
 
 
 Redraft = Annotated[bool, typer.Option(
@@ -135,7 +132,11 @@ def script_command(
         raise EssaycastError(f"{dest} was edited since it was drafted: not overwritten",
                              hint="edit it further and render it, or pass --redraft to replace it")
     if auto:
-        voices = _auto_cast(source, voices, read_as)
+        from pipeline.batch.prepare import auto_cast, with_castings
+
+        castings = auto_cast(source, voices, read_as)
+        _say_castings(castings)
+        voices = with_castings(voices, castings)
     result = script_from(source, voices, title, read_as)
     result = stamped(result) if drafting else result
     if dest is None:
@@ -538,37 +539,22 @@ def make_command(
     The script is kept where ``essaycast script`` writes it; one edited since it was drafted is used
     as it is (--redraft replaces it).
     """
+    from pipeline.batch.prepare import prepare
     from pipeline.mix.estimate import check_size
     from pipeline.publish import publish
     from pipeline.publish.publisher import check_site, episode_slug
-    from pipeline.script import load
-    from pipeline.script.storage import is_essay, keep_edits, save, script_from, script_path, stamped
-    from pipeline.synth.render import resolve_voices
 
     options = _mix_options(target, bitrate, None, None)
     _check_workers(workers)
     check_site(site, episode_slug(Path(f"{source.stem}.mp3")))  # a broken site costs no render
     out = _made_episode(site, source.stem)
-    notes: list[str] = []
     auto, voices = _cast_options(cast)
-    if not is_essay(source, read_as):
-        script_file, script = source, script_from(source, voices, title, read_as)
-    else:
-        script_file = script_path(source)
-        if keep_edits(script_file, redraft):
-            # The producer edited the draft: their edits win over a fresh draft.
-            script = load(script_file)
-            notes.append(f"script: {script_file} (edited since drafted, used as it is; "
-                         "--redraft replaces it)")
-        else:
-            voices = _auto_cast(source, voices, read_as) if auto else voices
-            script = stamped(script_from(source, voices, title, read_as))
-            check_size(script, bitrate, out, yes)  # a pasted book asks before a draft is written
-            # A cast that cannot speak fails before a draft is written: a draft left behind would
-            # otherwise be rendered with the bad cast next time.
-            resolve_voices(script)
-            save(script, script_file)
-            notes.append(f"script: {script_file} (drafted)")
+    prepared = prepare(source, voices, title, read_as=read_as, redraft=redraft, auto=auto,
+                       vet=lambda draft: check_size(draft, bitrate, out, yes))
+    if prepared.castings is not None:
+        _say_castings(prepared.castings)
+    script, script_file = prepared.script, prepared.path
+    notes = [prepared.note] if prepared.note else []
     episode, segments, seconds = _produce(script, script_file, out, workers, options, yes)
     done = publish(episode, site)
     for warning in done.warnings:
@@ -604,8 +590,7 @@ def batch_command(
         "--glob", help="Files a folder gives: '*.txt', '**/*.md' (default: every essay or script).")] = None,
     order: Annotated[str, typer.Option(
         "--order", help="Episode order: name, mtime (oldest first), date (front matter's).")] = "name",
-    cast: Annotated[list[str] | None, typer.Option(
-        "--cast", help="A character voice: NAME or NAME=PROFILE; repeatable.")] = None,
+    cast: CastOption = None,
     voice: Annotated[list[str] | None, typer.Option(
         "--voice", help="Swap a voice in every episode: SPEAKER=PROFILE; repeatable.")] = None,
     section: Annotated[list[str] | None, typer.Option(
@@ -628,11 +613,11 @@ def batch_command(
     from pipeline.batch.catalogue import MAX_AT_ONCE, BatchOptions, make_catalogue
     from pipeline.batch.sources import collect, ordered
     from pipeline.files import write_text
-    from pipeline.script.drafting import parse_cast_options
     from pipeline.synth.render import LocalPool
 
     swaps, sections = _parse_voice_swaps(voice or [], section or [])
-    options = BatchOptions(cast=parse_cast_options(cast or []), voices=swaps, sections=sections,
+    auto, voices = _cast_options(cast)
+    options = BatchOptions(cast=voices, auto_cast=auto, voices=swaps, sections=sections,
                            mix=_mix_options(target, bitrate, None, None))
     essays = ordered(collect(sources, glob), order)
     with contextlib.ExitStack() as stack:
@@ -652,6 +637,9 @@ def batch_command(
                     from None
     if report is not None:
         write_text(report, done.to_json())
+    for essay in done.essays:
+        for line in essay.cast_auto:
+            _console().print(f"cast auto ({essay.source}): {line}", highlight=False, soft_wrap=True)
     _batch_summary(done)
     for essay in done.failed:
         where = "" if essay.source in essay.error else f"{essay.source}: "

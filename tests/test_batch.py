@@ -30,7 +30,7 @@ from pipeline.mix.episode import Episode
 from pipeline.mix.parts import RemoteParts, part_key
 from pipeline.publish.feed import read_feed
 from pipeline.synth.render import LocalPool
-from pipeline.synth.voices import Voice
+from pipeline.synth.voices import Voice, load_voices
 
 Log = list[tuple[str, str]]
 T = TypeVar("T")
@@ -274,3 +274,22 @@ def test_part_keys_name_audio_by_content(tmp_path: Path) -> None:
     settings = {"target_lufs": -16.0}
     assert part_key(here, settings) == part_key(there, settings)
     assert part_key(here, settings) != part_key(other, settings)
+
+
+def test_cast_auto_casts_each_essays_quoted_characters(fake_engine: Log, tmp_path: Path) -> None:
+    essays = write_essays(tmp_path / "essays", {
+        "quoted.txt": 'Quoted\n\nThe old sailor waited by the door. '
+                      'Homer says "The tide will not wait for us." Nobody answered him.\n',
+        "plain.txt": "Plain\n\nNobody is quoted in this one; it is all the narrator's own.\n",
+    })
+    for shipped in load_voices().values():  # every shipped voice speaks through the fake engine here
+        if shipped.engine != "fake":
+            profile = f'engine = "fake"\nspeaker = "{shipped.name}"\ngender = "{shipped.gender}"\n'
+            (tmp_path / "voices" / f"{shipped.name}.toml").write_text(profile, encoding="utf-8")
+    done = make_catalogue(essays, tmp_path / "site", BatchOptions(auto_cast=True), executor=LocalPool(1))
+    by_name = {Path(essay.source).name: essay for essay in done.essays}
+    assert [essay.status for essay in done.essays] == [PUBLISHED] * 2
+    [homer] = by_name["quoted.txt"].cast_auto
+    assert homer.startswith("homer=") and not homer.startswith("homer=narrator")
+    assert by_name["plain.txt"].cast_auto == []
+    assert (homer.split("=")[1].split()[0], "The tide will not wait for us.") in fake_engine

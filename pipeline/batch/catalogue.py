@@ -57,6 +57,8 @@ class BatchOptions:
 
     cast: Mapping[str, str] = field(default_factory=dict)
     """Character voices added to every draft (NAME → profile)."""
+    auto_cast: bool = False
+    """Whether each fresh draft also casts every character its essay quotes (``--cast auto``)."""
     voices: Mapping[str, str] = field(default_factory=dict)
     """Voice swaps for whole episodes (speaker → profile); a speaker an essay lacks is left alone."""
     sections: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
@@ -93,6 +95,8 @@ class EssayResult:
     """Measured integrated loudness."""
     warnings: list[str] = field(default_factory=list)
     """Things published differently than asked."""
+    cast_auto: list[str] = field(default_factory=list)
+    """The voices ``--cast auto`` chose for a fresh draft, ``speaker=profile (why)`` each."""
 
     @property
     def cached(self) -> int:
@@ -218,7 +222,9 @@ def _preparer(options: BatchOptions) -> Callable[[_Essay], None]:
     def step(essay: _Essay) -> None:
         if essay.result.error:
             raise EssaycastError(essay.result.error)
-        prepared = prepare(essay.source, options.cast)
+        prepared = prepare(essay.source, options.cast, auto=options.auto_cast)
+        essay.result.cast_auto = [f"{casting.speaker}={casting.profile} ({casting.reason})"
+                                  for casting in prepared.castings or ()]
         script = prepared.script
         def own(swaps: Mapping[str, str]) -> dict[str, str]:  # the swaps of speakers this essay has
             return {name: profile for name, profile in swaps.items() if name in script.cast}
@@ -229,7 +235,7 @@ def _preparer(options: BatchOptions) -> Callable[[_Essay], None]:
         except ValueError as exc:
             raise EssaycastError(f"cannot swap voices: {exc}") from None
         preflight(script, essay.out, options.mix, base_dir=prepared.path.parent)
-        essay.prepared = Prepared(script, prepared.path, prepared.note)
+        essay.prepared = Prepared(script, prepared.path, prepared.note, prepared.castings)
         essay.result.title, essay.result.script = script.title, str(prepared.path)
 
     return step
