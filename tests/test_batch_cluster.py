@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -220,6 +221,43 @@ def test_different_versions_are_refused(scheduler: str, monkeypatch: pytest.Monk
     refused = r"refuses work: worker \S+ has essaycast .*, the coordinator 0.0.1"
     with pytest.raises(EssaycastError, match=refused), cluster.dask_executor(scheduler):
         pass
+
+
+def flattened(tree: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """A nested Dask config as dotted keys."""
+    flat: dict[str, object] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat |= flattened(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def test_workers_run_with_essaycasts_dask_settings() -> None:
+    """A local cluster's workers start with `QUIET` (malloc's adaptive threshold kept, Dask's monitors
+    slowed), and the settings docs/scaling.md gives remote workers are the same ones."""
+    import yaml
+
+    import pipeline.synth.cluster as cluster
+
+    documented = re.search(r"```yaml\n(.*?)```", (REPO / "docs" / "scaling.md").read_text(), re.S)
+    assert documented is not None
+    assert flattened(yaml.safe_load(documented.group(1))) == cluster.QUIET
+
+    def seen() -> tuple[str | None, object, object, object]:
+        import dask
+
+        return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.admin.tick.interval"),
+                dask.config.get("distributed.worker.memory.monitor-interval"),
+                dask.config.get("distributed.worker.profile.enabled"))
+
+    with cluster.dask_executor("local:1") as executor:
+        trim, tick, monitor, profile = executor.call(seen)
+    assert trim is None
+    assert (tick, monitor, profile) == tuple(cluster.QUIET[key] for key in (
+        "distributed.admin.tick.interval", "distributed.worker.memory.monitor-interval",
+        "distributed.worker.profile.enabled"))
 
 
 def test_unknown_schedulers_and_bad_names_are_one_line_errors(monkeypatch: pytest.MonkeyPatch) -> None:
