@@ -303,6 +303,11 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
     # synthesis, where the process's clock would put them under synthesis.
     mastering_cpu = [sum(r.make.cpu.get(phase, 0.0) for phase in MASTERING) for r in reps]
     lame_cpu = [r.make.cpu.get("MP3 encoder (LAME)", 0.0) for r in reps]
+    # The floors: what the make would cost if everything but synthesis and the MP3 encoder were free.
+    floor_cpu = [workers + lame for workers, lame in zip(workers_cpu, lame_cpu, strict=True)]
+    cores = os.cpu_count() or 1
+    floor_wall = [max(r.synthesis.wall_s, (r.synthesis.cpu_s + lame) / cores)
+                  for r, lame in zip(reps, lame_cpu, strict=True)]
     start_s = [r.worker["whole process"] for r in reps]
     worker_text = ", ".join(f"{k.removesuffix('_s')} {v:.2f} s" for k, v in reps[0].worker.items()
                             if not k.endswith("cpu_s") and k != "whole process")
@@ -325,16 +330,29 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
                f"the CLI process {_seconds(cli_cpu)}), raw Piper {_seconds(raw_cpu)} CPU-s: on "
                f"{os.cpu_count()} cores the make cannot take less than "
                f"{median(make_cpu) / (os.cpu_count() or 1):.1f} s"),
+        Figure("1c floor. CPU time, synthesis workers + MP3 encoder ÷ raw Piper",
+               median(floor_cpu) / median(raw_cpu), "×", None,
+               f"the make's synthesis workers {_seconds(workers_cpu)} CPU-s ("
+               f"{median(workers_cpu) / median(raw_cpu):.2f}× raw Piper alone) + its MP3 encoder "
+               f"{_seconds(lame_cpu)} CPU-s: 1c if all else (start-up, drafting, the rest of mastering, "
+               "publishing) cost nothing"),
         Figure("1d. cold `make` ÷ its synthesis stage alone (wall)", median(make) / median(alone), "×",
                TARGETS["stage"], f"make {_seconds(make)} s, synthesis alone {_seconds(alone)} s "
                f"({alone_cpu_text} CPU-s; bench/stages.py synthesis, same workers, cold cache); the make's "
                f"own synthesis stage {_seconds(synthesis)} s"),
+        Figure("1d floor. synthesis alone + MP3 encoder on every core ÷ synthesis alone (wall)",
+               median(floor_wall) / median(alone), "×", None,
+               f"{_seconds(floor_wall)} s: the synthesis stage's {alone_cpu_text} CPU-s and the encoder's "
+               f"{_seconds(lame_cpu)} CPU-s spread over {cores} cores with none idle, against the stage "
+               "alone; 1d if all else cost nothing"),
         Figure("1e. mastering CPU per minute of audio", median(mastering_cpu) / minutes, " CPU-s/min",
                TARGETS["mastering"], f"{_seconds(mastering_cpu)} CPU-s for {minutes:.2f} min (cold make, "
                f"all {max(r.make.calls.get('encoding', 0) for r in reps)} parts, its phases' threads); of it "
                "the MP3 encoder's "
                f"thread {_seconds(lame_cpu)} CPU-s. Floor: libsndfile's LAME alone re-encoding the episode "
-               f"{encoder.get('cpu_s_per_minute', 0.0):.2f} CPU-s/min (bench/stages.py encoder)"),
+               f"{encoder.get('cpu_s_per_minute', 0.0):.2f} CPU-s/min, at 32 kHz "
+               f"{encoder.get('cpu_s_per_minute_32000', 0.0):.2f} (bench/stages.py encoder; libsndfile "
+               "fixes LAME's quality at 2 and exposes no faster setting)"),
         Figure("1f. synthesis worker start-up", median(start_s), " s", None,
                f"a whole worker-like process, per worker (× {os.cpu_count()}): {worker_text} "
                "(bench/stages.py worker); raw Piper pays one interpreter and one load too"),
