@@ -100,6 +100,18 @@ def test_statistics_give_the_streaming_meters_loudness(tmp_path: Path, seed: int
             assert timeline.loudness[group] == pytest.approx(lufs, abs=0.05), group
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_without_statistics_groups_are_metered_as_they_stream(tmp_path: Path, seed: int) -> None:
+    """Under a music bed nothing is modelled: assembly keeps no statistics (they grow with the part's
+    length) and meters each group as it goes by, to the loudness the statistics give."""
+    modelled_timeline = assemble(_pieces(seed), tmp_path / "a.w64", RATE, 10)
+    metered = assemble(_pieces(seed), tmp_path / "b.w64", RATE, 10, statistics=False)
+    assert metered.stats == () and metered.spans == modelled_timeline.spans
+    assert metered.loudness.keys() == modelled_timeline.loudness.keys()
+    for group, lufs in metered.loudness.items():
+        assert lufs == pytest.approx(modelled_timeline.loudness[group], abs=0.05), group
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_statistics_model_the_limiter_as_it_limits(tmp_path: Path, seed: int) -> None:
     """Gains that push every speaker 0–6 dB into a -1.7 dBTP limiter: the modelled loudness of each

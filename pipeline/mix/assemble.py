@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import EssaycastError
+from pipeline.mix.loudness import LoudnessMeter
 from pipeline.mix.stats import Listening, PieceStats
 
 INTRO = "<intro>"
@@ -167,18 +168,30 @@ def assemble(
     rate: int,
     fade_ms: int,
     on_piece: Callable[[int, int], None] | None = None,
+    *,
+    statistics: bool = True,
 ) -> Timeline:
-    """Write ``pieces`` end to end into the float sound file ``out``; return where they landed."""
+    """Write ``pieces`` end to end into the float sound file ``out``; return where they landed.
+
+    With ``statistics`` each piece's loudness statistics go into the timeline, for levelling to be
+    modelled on; they take a few kB per second of audio. Without (under a music bed the mix itself
+    is listened to), each group is metered as it goes by, and memory stays flat however long the part.
+    """
     import soundfile
 
-    spans, stats = [], []
+    spans: list[Span] = []
+    stats: list[PieceStats] = []
+    meters: dict[str, LoudnessMeter] = {}
     position = 0
     with soundfile.SoundFile(out, "w", samplerate=rate, channels=1, format="W64", subtype="FLOAT") as sink:
         for done, piece in enumerate(pieces, 1):
             audio, piece_rate = piece.load()
             audio = faded(resample(audio, piece_rate, rate), rate, fade_ms)
             sink.write(audio)
-            stats.append(PieceStats.of(audio, rate))
+            if statistics:
+                stats.append(PieceStats.of(audio, rate))
+            else:
+                meters.setdefault(piece.group, LoudnessMeter(rate)).feed(audio)
             spans.append(Span(position, position + len(audio), piece.group, piece.section, piece.index))
             position += len(audio)
             silence = round(piece.pause_ms * rate / 1000)
@@ -187,6 +200,9 @@ def assemble(
             position += silence
             if on_piece:
                 on_piece(done, len(pieces))
-    groups = dict.fromkeys(piece.group for piece in pieces)
-    loudness = Listening(spans, stats, position, rate).heard(dict.fromkeys(groups, 0.0)).groups
+    if statistics:
+        groups = dict.fromkeys(piece.group for piece in pieces)
+        loudness = Listening(spans, stats, position, rate).heard(dict.fromkeys(groups, 0.0)).groups
+    else:
+        loudness = {group: meter.integrated() for group, meter in meters.items()}
     return Timeline(rate=rate, frames=position, spans=tuple(spans), loudness=loudness, stats=tuple(stats))

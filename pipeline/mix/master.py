@@ -636,7 +636,8 @@ def _master_part(
     options, master_path = episode.options, episode.master_path
     work.mkdir()
     voice, mp3 = work / "voice.w64", work / "part.mp3"
-    timeline = assemble(pieces, voice, options.rate, options.fade_ms, on_piece=partial(report, "assembling"))
+    timeline = assemble(pieces, voice, options.rate, options.fade_ms, on_piece=partial(report, "assembling"),
+                        statistics=not episode.inputs.bed)
     mix = partial(_mixdown, voice, timeline, _bed(episode.script, episode.inputs, timeline, options))
     if not any(map(math.isfinite, timeline.loudness.values())):
         # A section of nothing but silence (a segment with nothing to pronounce) has no level to set.
