@@ -61,12 +61,11 @@ QUIET: dict[str, object] = {
 """Dask settings for the workers of a local cluster. Dask starts workers with glibc's trim threshold
 set, which also turns off malloc's adaptive mmap threshold: every array over 128 kB is then mapped
 and unmapped afresh, and mastering a part cost 20 % more wall time and four times the system time
-(measured). Its event-loop health check (every 20 ms), system
-and memory monitors (500 and 100 ms) and statistical profiler (10 ms) wake each worker process
-hundreds of times a second, and on a machine whose cores the jobs already fill every wake takes time
-from a job (measured on 2 cores: a job's wall time 13 % over its CPU time with Dask's defaults, 2 %
-with these). ``dask worker`` processes on other machines read the same keys from their environment
-(docs/scaling.md)."""
+(measured). Its event-loop health check (every 20 ms), system and memory monitors (500 and 100 ms)
+and statistical profiler (10 ms) wake each worker process hundreds of times a second, and on cores
+the jobs already fill every wake takes time from a job (measured on 2 cores: a job's wall time 13 %
+over its CPU time with Dask's defaults, 2 % with these). ``dask worker`` processes on other machines
+read the same keys from a Dask config file (docs/scaling.md)."""
 _SPEAKING = threading.Lock()
 """One job at a time per worker process: espeak (inside Piper and Kokoro) is not thread-safe, so
 parallelism comes from worker processes (``dask worker --nworkers K --nthreads 1``)."""

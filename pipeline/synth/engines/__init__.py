@@ -158,9 +158,9 @@ def onnx_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSess
     load Piper's, measured), in every worker process. The optimized graph is saved once in the
     model cache and later loads read it with optimization off, which gives the same samples at the
     same speed (measured on Piper: identical output, 0.2 CPU-s to load). Saved graphs may use this
-    CPU's instruction set, so a saved graph is named by the model's content, the onnxruntime
-    version and the CPU; one that cannot be read is made again, and a cache that cannot be written
-    to only costs the optimization.
+    CPU's instruction set, so a saved graph is named by the model (its file's path, size and time,
+    or its bytes), the onnxruntime version and the CPU; one that cannot be read is made again, and
+    a cache that cannot be written to only costs the optimization.
     """
     import onnxruntime
 
