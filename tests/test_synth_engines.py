@@ -262,3 +262,5 @@ def test_a_models_optimized_graph_is_saved_once_and_speaks_the_same(
     shutil.rmtree(saved.parent)
     saved.parent.write_text("")  # a file where the saved graphs' folder goes
     assert np.array_equal(_vits_samples(onnx_session(model_path(), 1)), expected)
+    monkeypatch.setenv("ESSAYCAST_CACHE_DIR", str(saved.parent))  # a file where the cache folder goes
+    assert np.array_equal(_vits_samples(onnx_session(model_path(), 1)), expected)

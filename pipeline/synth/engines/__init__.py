@@ -164,7 +164,10 @@ def onnx_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSess
     """
     import onnxruntime
 
-    saved = _optimized_graph(model)
+    try:
+        saved = _optimized_graph(model)
+    except EssaycastError:  # no usable cache folder: load as onnxruntime would
+        return _session(model, _session_options(threads))
     if saved.is_file():
         options = _session_options(threads)
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
