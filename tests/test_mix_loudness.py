@@ -76,6 +76,20 @@ def test_true_peak_sees_intersample_peaks() -> None:
     assert meter.dbtp == pytest.approx(0.0, abs=0.3)
 
 
+@pytest.mark.parametrize("kind", ["tone", "bursts", "speechlike", "bass", "square"])
+def test_true_peak_envelope_is_resample_polys(kind: str) -> None:
+    """The envelope the meters and the limiter read is BS.1770's 4× polyphase interpolation: the
+    magnitude of ``resample_poly(x, 4, 1)``, its four points per frame reduced to their largest."""
+    from scipy.signal import resample_poly
+
+    from pipeline.mix.loudness import true_peak_envelope
+
+    t = np.arange(RATE) / RATE
+    x = np.sign(np.sin(2 * np.pi * 50 * t)) if kind == "square" else _signal(kind, RATE, 1.0)
+    expected = np.abs(resample_poly(x, 4, 1)).reshape(-1, 4).max(axis=1)
+    assert np.allclose(true_peak_envelope(x), expected, rtol=1e-12, atol=1e-12)
+
+
 def test_measure_file(tmp_path) -> None:
     import soundfile
 

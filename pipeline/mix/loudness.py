@@ -2,7 +2,7 @@
 
 pyloudnorm's meter needs the whole signal in memory; a two-hour episode must be measured block by
 block. ``LoudnessMeter`` uses pyloudnorm's K-weighting filter coefficients with
-``scipy.signal.lfilter`` carrying the filter state across blocks, sums the weighted power in
+``scipy.signal.sosfilt`` carrying the filter state across blocks, sums the weighted power in
 100 ms steps and gates 400 ms blocks (75 % overlap) with the absolute (-70 LUFS) and relative
 (-10 LU) gates, so its result equals ``pyloudnorm.Meter(rate).integrated_loudness``.
 """
@@ -38,30 +38,25 @@ def lufs(mean_square: float) -> float:
 
 
 @functools.cache
-def k_weighting(rate: int) -> tuple[tuple[np.ndarray, np.ndarray, float], ...]:
-    """The K-weighting stages at ``rate`` exactly as pyloudnorm.Meter builds them: (b, a, gain) each."""
+def k_weighting(rate: int) -> np.ndarray:
+    """The K-weighting stages at ``rate`` exactly as pyloudnorm.Meter builds them, as second-order
+    sections (each stage's passband gain folded into its numerator) for one ``sosfilt`` pass."""
     from pyloudnorm import IIRfilter
 
     stages = (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
               IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"))
-    return tuple((stage.b, stage.a, stage.passband_gain) for stage in stages)
+    return np.array([np.concatenate((stage.passband_gain * stage.b, stage.a)) for stage in stages])
 
 
 def k_weighted_power(
-    samples: np.ndarray,
-    filters: tuple[tuple[np.ndarray, np.ndarray, float], ...],
-    states: list[np.ndarray] | None = None,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Per-sample power of ``samples`` through ``filters`` (`k_weighting`), from the filter ``states``
-    (silence before when None); returns the power and the states after the last sample."""
-    from scipy.signal import lfilter
+    samples: np.ndarray, sections: np.ndarray, state: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample power of ``samples`` through ``sections`` (`k_weighting`), from the filter ``state``
+    (silence before when None); returns the power and the state after the last sample."""
+    from scipy.signal import sosfilt
 
-    y = np.asarray(samples, dtype=np.float64)
-    after = []
-    for (b, a, gain), state in zip(filters, states or [np.zeros(2)] * len(filters), strict=True):
-        y, state = lfilter(b, a, y, zi=state)
-        y = gain * y
-        after.append(state)
+    zi = np.zeros((len(sections), 2)) if state is None else state
+    y, after = sosfilt(sections, np.asarray(samples, dtype=np.float64), zi=zi)
     return y * y, after
 
 
@@ -69,8 +64,8 @@ class LoudnessMeter:
     """Integrated loudness of a mono signal fed in blocks of any size."""
 
     def __init__(self, rate: int) -> None:
-        self._filters = k_weighting(rate)
-        self._states = [np.zeros(2) for _ in self._filters]
+        self._sections = k_weighting(rate)
+        self._state: np.ndarray | None = None
         self.step = round(rate / 10)
         """Frames per 100 ms step."""
         self._partial = 0.0
@@ -83,7 +78,7 @@ class LoudnessMeter:
         """Add the next samples of the signal."""
         if not len(samples):
             return
-        power, self._states = k_weighted_power(samples, self._filters, self._states)
+        power, self._state = k_weighted_power(samples, self._sections, self._state)
         self._total += float(power.sum())
         self._frames += len(power)
         # Complete the current 100 ms step, then whole steps, then keep the remainder.
@@ -195,6 +190,11 @@ def _interpolation_phases() -> tuple[tuple[np.ndarray, int], ...]:
 
     half = INTERPOLATION_HALF_TAPS
     h = firwin(2 * half + 1, 1 / OVERSAMPLING, window=("kaiser", 5.0)) * OVERSAMPLING
+    # The sinc's zero crossings, where firwin leaves rounding noise (1e-17): the phase through the
+    # input samples is then the input itself, scaled, and costs no convolution.
+    crossings = (np.arange(len(h)) - half) % OVERSAMPLING == 0
+    crossings[half] = False
+    h[crossings] = 0.0
     return tuple((h[(k + half) % OVERSAMPLING:: OVERSAMPLING], (k + half) // OVERSAMPLING)
                  for k in range(OVERSAMPLING))
 
@@ -203,10 +203,14 @@ def true_peak_envelope(x: np.ndarray) -> np.ndarray:
     """For every frame of ``x``, the largest magnitude of ``x`` interpolated 4× at and after it.
 
     Equals ``abs(resample_poly(x, 4, 1)).reshape(-1, 4).max(axis=1)`` (the polyphase FIR BS.1770-4
-    suggests), computed as four short convolutions without building the 4× signal.
+    suggests) up to rounding, computed as short convolutions without building the 4× signal.
     """
     envelope = np.zeros(len(x))
     for taps, offset in _interpolation_phases():
+        (nonzero,) = np.nonzero(taps)
+        if len(nonzero) == 1:  # the phase through the samples themselves
+            np.maximum(envelope, np.abs(x) * abs(taps[nonzero[0]]), out=envelope)
+            continue
         np.maximum(envelope, np.abs(np.convolve(x, taps)[offset: offset + len(x)]), out=envelope)
     return envelope
 
