@@ -1,11 +1,12 @@
 """Peak memory of mastering a synthetic episode: it must not grow with the episode's length.
 
-Usage: ``python bench/mix_memory.py [--no-bed] [MINUTES ...]`` (default: 10 120). Each length is
+Usage: ``python bench/mix_memory.py [--no-bed | --master] [MINUTES ...]`` (default: 10 120). Each length is
 mastered in a fresh process (two voices at 22.05/24 kHz, noise-modulated "speech" segments of 3–9 s
 with pauses, sections of 40 segments, an intro and a ducked music bed) and one JSON line is printed
 per length: minutes, peak RSS in MB, wall seconds, measured LUFS and dBTP, sections. With the bed the
 episode is mastered as one part; ``--no-bed`` leaves it out, so the episode is mastered in parts
-(one per section, side by side) and joined.
+(one per section, side by side) and joined; ``--master`` leaves the bed out and writes a lossless
+FLAC master as well, which makes the episode one part again, this time without a bed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _speechlike(seconds: float, rate: int, seed: int) -> np.ndarray:
     return (0.3 * syllables * voiced).astype(np.float32)
 
 
-def run_one(minutes: float, work: Path, bed: bool) -> dict[str, float]:
+def run_one(minutes: float, work: Path, bed: bool, lossless: bool) -> dict[str, float]:
     """Master a ``minutes``-long synthetic episode in this process; return its measurements."""
     from pipeline.mix.master import MixOptions, master
     from pipeline.script.model import Audio, Cast, Pause, Script, Section, Segment
@@ -67,7 +68,8 @@ def run_one(minutes: float, work: Path, bed: bool) -> dict[str, float]:
                     cast=Cast({"narrator": "joe", "samantha": "samantha"}),
                     audio=Audio(intro="intro.wav", bed="bed.wav" if bed else ""))
     start = time.perf_counter()
-    episode = master(script, rendered, work / "out" / "bench.mp3", MixOptions(), base_dir=work)
+    options = MixOptions(master_format="flac" if lossless else "")
+    episode = master(script, rendered, work / "out" / "bench.mp3", options, base_dir=work)
     return {
         "minutes": round(episode.duration_ms / 60000, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -78,13 +80,19 @@ def run_one(minutes: float, work: Path, bed: bool) -> dict[str, float]:
     }
 
 
+FLAGS = ("--no-bed", "--master")
+"""The variants: in parts without a bed, or one part with a lossless master and no bed."""
+
+
 def main(argv: list[str]) -> None:
+    flags = [arg for arg in argv if arg in FLAGS]
+    lengths = [arg for arg in argv if arg not in FLAGS and arg != "--one"]
     if argv[:1] == ["--one"]:
         with tempfile.TemporaryDirectory() as work:
-            print(json.dumps(run_one(float(argv[1]), Path(work), bed=argv[2:] != ["--no-bed"])), flush=True)
+            measured = run_one(float(lengths[0]), Path(work), bed=not flags, lossless="--master" in flags)
+            print(json.dumps(measured), flush=True)
         return
-    flags = [arg for arg in argv if arg == "--no-bed"]
-    for minutes in [arg for arg in argv if arg != "--no-bed"] or ["10", "120"]:
+    for minutes in lengths or ["10", "120"]:
         subprocess.run([sys.executable, __file__, "--one", minutes, *flags], check=True)
 
 

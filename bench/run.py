@@ -11,7 +11,8 @@ Figures (docs/benchmarks.md says what each one means and why its target):
 2. re-render after swapping section 2's narrator voice ÷ the cold make;
 3. warm re-render of the unchanged script into the episode the make wrote (all cache hits), in seconds;
 4. peak memory of making a script several times the seed's length ÷ the seed's, and of mastering a
-   synthetic two-hour episode ÷ a seed-length one (`bench/mix_memory.py`);
+   synthetic two-hour episode ÷ a seed-length one, mastered under a music bed, in parts, and with a
+   lossless master (`bench/mix_memory.py`);
 5. `essaycast --help` wall time;
 6. a catalogue of six essays: `essaycast batch` ÷ six `make`s one after another, and the batch on a
    local Dask cluster ÷ on the local pool (`bench/catalogue.py`; `--only catalogue` runs just these);
@@ -253,7 +254,8 @@ class Bench:
 
     def mix_memory(self, minutes: tuple[float, ...]) -> dict[str, list[dict[str, float]]]:
         """bench/mix_memory.py's synthetic mastering, one fresh process per length: with a music
-        bed (mastered as one part) and without (mastered in parts)."""
+        bed (mastered as one part), without (mastered in parts), and with a lossless master (one
+        part, no bed)."""
         out = {}
         for label, flags in MIX_VARIANTS.items():
             command = [sys.executable, str(BENCH / "mix_memory.py"), *flags, *(f"{m:g}" for m in minutes)]
@@ -379,7 +381,7 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
     else:
         out.append(Figure("4. peak RSS of the make (largest process)", seed_rss, " MB", None,
                           f"all processes (PSS): {seed_pss:.0f} MB"))
-    for number, (label, runs) in zip("cd", mixes.items(), strict=False):
+    for number, (label, runs) in zip("cde", mixes.items(), strict=False):
         if len(runs) < 2:
             continue
         short, longest = runs[0], runs[-1]
@@ -395,8 +397,9 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
     return out
 
 
-MIX_VARIANTS: dict[str, tuple[str, ...]] = {"music bed, one part": (), "no bed, in parts": ("--no-bed",)}
-"""bench/mix_memory.py's two ways of mastering: figure 4c and 4d."""
+MIX_VARIANTS: dict[str, tuple[str, ...]] = {"music bed, one part": (), "no bed, in parts": ("--no-bed",),
+                                             "lossless master, one part": ("--master",)}
+"""bench/mix_memory.py's three ways of mastering: figures 4c, 4d and 4e."""
 
 STAGES = ("drafting", "synthesis", "mastering", "publishing")
 """Top-level phases of a command (bench/phases.py); the rest of its wall time is start-up and glue."""

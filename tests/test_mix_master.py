@@ -159,14 +159,47 @@ def test_joins_do_not_click_and_nothing_clips(two_voices: tuple[Episode, np.ndar
 
 
 def test_speakers_are_levelled(two_voices: tuple[Episode, np.ndarray]) -> None:
-    episode, wav = two_voices
-    meter = pyloudnorm.Meter(RATE)
-    levels = {}
-    for speaker in VOICE_RATES:
-        speech = np.concatenate([wav[_frames(c.start_ms): _frames(c.end_ms)]
-                                 for c in episode.cues if c.speaker == speaker])
-        levels[speaker] = meter.integrated_loudness(speech)
+    levels = _speaker_levels(*two_voices)
     assert abs(levels["narrator"] - levels["samantha"]) <= 1.5
+
+
+def _speaker_levels(episode: Episode, wav: np.ndarray) -> dict[str, float]:
+    meter = pyloudnorm.Meter(RATE)
+
+    def speech(speaker: str) -> np.ndarray:
+        return np.concatenate([wav[_frames(c.start_ms): _frames(c.end_ms)]
+                               for c in episode.cues if c.speaker == speaker])
+
+    return {speaker: meter.integrated_loudness(speech(speaker)) for speaker in VOICE_RATES}
+
+
+def test_a_part_too_long_to_model_is_levelled_by_listening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, two_voices: tuple[Episode, np.ndarray]
+) -> None:
+    """A part longer than MODELLED_PART_S keeps no statistics (they grow with its length) and is
+    levelled on the mix streamed through the limiter, to the levels the model gives a short one."""
+    from pipeline.mix import assemble as assemble_module
+    from pipeline.mix import master as master_module
+
+    kept: list[bool] = []
+    real_assemble = assemble_module.assemble
+
+    def spy(*args, **kwargs):
+        timeline = real_assemble(*args, **kwargs)
+        kept.append(bool(timeline.stats))
+        return timeline
+
+    monkeypatch.setattr(assemble_module, "assemble", spy)
+    monkeypatch.setattr(master_module, "MODELLED_PART_S", 5.0)  # the episode is one part of 8.9 s
+    script, rendered = _make(tmp_path, TWO_VOICES)
+    episode = _master(tmp_path, script, rendered, master_format="wav")
+    assert kept == [False]
+    modelled_episode, modelled_wav = two_voices
+    streamed_levels = _speaker_levels(episode, soundfile.read(episode.master)[0])
+    for speaker, lufs in _speaker_levels(modelled_episode, modelled_wav).items():
+        assert streamed_levels[speaker] == pytest.approx(lufs, abs=0.25), speaker
+    assert episode.loudness_lufs == pytest.approx(modelled_episode.loudness_lufs, abs=0.25)
+    assert episode.true_peak_dbtp <= -1.0
 
 
 def test_loudness_and_true_peak_of_the_mp3(two_voices: tuple[Episode, np.ndarray]) -> None:

@@ -155,6 +155,9 @@ class Piece:
     """Script section (-1 for intro/outro)."""
     index: int = -1
     """Segment index within the section."""
+    seconds: float = 0.0
+    """Length of its audio when known before it is read (0: not known): what tells, with the pauses,
+    how long a part will be before it is assembled."""
 
     @property
     def is_speech(self) -> bool:

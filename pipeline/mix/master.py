@@ -10,7 +10,8 @@
    b. level the speakers: gain each speaker until it is heard at the target after the limiter
       (``levels.balance``), so all are within ±1.5 LU of each other whatever their peaks; the
       limited loudness is arithmetic on the statistics (``levels.modelled``), or, under a music
-      bed, measured on the mix streamed through the limiter (``levels.streamed``);
+      bed or for a part longer than `MODELLED_PART_S`, measured on the mix streamed through the
+      limiter (``levels.streamed``);
    c. gain the whole part once to the target, limit true peaks with a look-ahead limiter and
       encode the MP3 (and the lossless master) with libsndfile;
    d. decode the MP3 and measure it: if encoding pushed the true peak over the ceiling or the
@@ -93,6 +94,11 @@ LOUDNESS_AIM_LU = 0.5
 ATTEMPTS = 4
 """Encodings tried; after the last, a loudness still off target is accepted, a peak over the ceiling
 is refused."""
+MODELLED_PART_S = 30 * 60.0
+"""Longest part (speech and pauses) levelled on its statistics. Modelling keeps a few numbers per
+2.4 ms and works on arrays of the whole part, about 2 MB per minute at its peak (a lossless master of
+17 → 43 minutes, one part: 157 → 211 MB); a longer part (an episode with no section breaks, a long
+lossless master) is levelled by listening to it, 3–5 limited passes, in memory that does not grow."""
 FINGERPRINT_VERSION = 3
 """Bumped whenever mastering changes what it makes of the same inputs, so older MP3s are redone."""
 PHASES: tuple[str, ...] = ("assembling", "mixing", "mastering", "verifying")
@@ -333,7 +339,8 @@ def _pieces(
     def piece(seg: RenderedSegment | None, section: int, index: int, speaker: str, pause: int) -> Piece:
         if seg is None:
             return Piece(_not_rendered, Path(), speaker, pause, section, index)
-        return Piece(partial(rendered, seg), Path(seg.audio), seg.speaker, pause, seg.section, seg.index)
+        return Piece(partial(rendered, seg), Path(seg.audio), seg.speaker, pause, seg.section, seg.index,
+                     seg.frames / seg.sample_rate)
 
     pieces = [piece(seg, si, gi, segment.speaker, segment.pause_after.ms)
               for seg, (si, gi, _, segment) in zip(segments, script.segments(), strict=True)]
@@ -636,8 +643,12 @@ def _master_part(
     options, master_path = episode.options, episode.master_path
     work.mkdir()
     voice, mp3 = work / "voice.w64", work / "part.mp3"
+    # With a music bed under the voices the mix itself is listened to; voices alone are modelled from
+    # their statistics, taken at assembly, unless the part is so long that they would take more memory
+    # than listening costs time (the MP3 is measured after encoding either way).
+    model = not episode.inputs.bed and sum(p.seconds + p.pause_ms / 1000 for p in pieces) <= MODELLED_PART_S
     timeline = assemble(pieces, voice, options.rate, options.fade_ms, on_piece=partial(report, "assembling"),
-                        statistics=not episode.inputs.bed)
+                        statistics=model)
     mix = partial(_mixdown, voice, timeline, _bed(episode.script, episode.inputs, timeline, options))
     if not any(map(math.isfinite, timeline.loudness.values())):
         # A section of nothing but silence (a segment with nothing to pronounce) has no level to set.
@@ -649,9 +660,7 @@ def _master_part(
         voice.unlink()  # the part's PCM is as large as a WAV of it: gone once encoded, not at the end
         return MasteredPart(mp3, timeline.frames, timeline.spans, measure_file(mp3))
     ceiling = options.ceiling_dbtp - FIRST_MARGIN_DB
-    # With a music bed under the voices the mix itself is listened to; voices alone are modelled from
-    # their statistics, taken at assembly (the MP3 is measured after encoding either way).
-    listen = streamed(mix, timeline, ceiling) if episode.inputs.bed else modelled(timeline, ceiling)
+    listen = modelled(timeline, ceiling) if model else streamed(mix, timeline, ceiling)
     levels = balance(listen, timeline, options.target_lufs, partial(report, "mixing"))
     measured = _encode(partial(mix, levels.groups), timeline, mp3, master_path, options, report, levels,
                        encoder_gain)
