@@ -1,6 +1,6 @@
 """`make bench`: what essaycast promises, measured in one run on one machine; history in bench/RESULTS.md.
 
-    .venv/bin/python bench/run.py           # full run on the seed essay (18–30 min on 2 cores)
+    .venv/bin/python bench/run.py           # full run on the seed essay (45–50 min on 2 cores)
     .venv/bin/python bench/run.py --quick   # smoke run on the sample essay (a few minutes), printed only
 
 Figures (docs/benchmarks.md says what each one means and why its target):
