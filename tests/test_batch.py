@@ -221,9 +221,14 @@ def elsewhere(function: Callable[..., T], *args: object) -> T:
     return pickle.loads(pickle.dumps(result))
 
 
+@pytest.mark.parametrize("long_parts", [False, True])
 def test_parts_mastered_elsewhere_make_the_same_episodes(
-    fake_engine: Log, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_engine: Log, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, long_parts: bool
 ) -> None:
+    """Parts mastered on another machine are the parts mastered here, levelled the same way there:
+    on statistics, or (``long_parts``: every part longer than the longest modelled) by listening."""
+    if long_parts:
+        monkeypatch.setattr("pipeline.mix.master.MODELLED_PART_S", 0.5)
     essays = write_essays(tmp_path / "essays")
     options = BatchOptions(cast={"samantha": "samantha"})
     make_catalogue(essays, tmp_path / "here", options, executor=LocalPool(1))

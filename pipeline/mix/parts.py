@@ -150,6 +150,9 @@ class ShippedPiece:
     """Script section (-1 for intro/outro)."""
     index: int
     """Segment index within the section."""
+    seconds: float
+    """Length of its audio as known before it is read (`Piece.seconds`): it decides, there as here,
+    how the part is levelled."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def master_shipped(episode: _Episode, shipped: Sequence[ShippedPiece], encoder_g
             path = Path(scratch) / f"{number}{piece.suffix}"
             path.write_bytes(piece.audio)
             pieces.append(Piece(partial(read_mono, path, piece.group), path, piece.group, piece.pause_ms,
-                                piece.section, piece.index))
+                                piece.section, piece.index, piece.seconds))
         part = _master_part(episode, pieces, Path(scratch) / "work", encoder_gain,
                             lambda phase, done, total: None)
         return ShippedPart(part.mp3.read_bytes(), part.frames, part.spans, part.measured)
@@ -200,7 +203,7 @@ class RemoteParts:
                  report: Progress) -> MasteredPart:
         """Master ``pieces`` remotely; the part's MP3 lands in the new folder ``work``."""
         shipped = [ShippedPiece(piece.source.suffix, piece.source.read_bytes(), piece.group, piece.pause_ms,
-                                piece.section, piece.index) for piece in pieces]
+                                piece.section, piece.index, piece.seconds) for piece in pieces]
         made = self.call(master_shipped, episode, shipped, encoder_gain)
         work.mkdir()
         mp3 = work / "part.mp3"
