@@ -102,8 +102,9 @@ def test_statistics_give_the_streaming_meters_loudness(tmp_path: Path, seed: int
 
 @pytest.mark.parametrize("seed", range(3))
 def test_without_statistics_groups_are_metered_as_they_stream(tmp_path: Path, seed: int) -> None:
-    """Under a music bed nothing is modelled: assembly keeps no statistics (they grow with the part's
-    length) and meters each group as it goes by, to the loudness the statistics give."""
+    """Under a music bed, or in a part too long to model, nothing is modelled: assembly keeps no
+    statistics (they grow with the part's length) and meters each group as it goes by, to the
+    loudness the statistics give."""
     modelled_timeline = assemble(_pieces(seed), tmp_path / "a.w64", RATE, 10)
     metered = assemble(_pieces(seed), tmp_path / "b.w64", RATE, 10, statistics=False)
     assert metered.stats == () and metered.spans == modelled_timeline.spans

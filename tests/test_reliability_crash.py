@@ -264,14 +264,14 @@ def test_render_killed_at_random_points_resumes_to_the_same_episode(render_work:
     trials: list[Trial] = []
     for chain in range(CHAINS):
         cache, out = Cache(render_work / f"cache-{chain}"), render_work / f"chain-{chain}" / "episode.mp3"
-        kills = 0
-        while kills < KILLS_PER_CHAIN and len(trials) < (chain + 1) * RUNS_PER_CHAIN:
+        chain_kills = 0
+        while chain_kills < KILLS_PER_CHAIN and len(trials) < (chain + 1) * RUNS_PER_CHAIN:
             missing = cache.count() < reference.segments
-            phase = "synthesis" if kills < SYNTHESIS_KILLS and missing else "mastering"
+            phase = "synthesis" if chain_kills < SYNTHESIS_KILLS and missing else "mastering"
             whole_group = len(trials) % 2 == 0
             killed = killed_render(render_work, cache, out, reference, rng, phase, whole_group)
             trials.append(Trial(chain, phase, whole_group, killed))
-            kills += killed
+            chain_kills += killed
             if not killed:  # it finished first: an up-to-date episode would leave nothing to kill
                 for made in out.parent.glob(f"{out.stem}.*"):
                     made.unlink()

@@ -177,8 +177,9 @@ def assemble(
     """Write ``pieces`` end to end into the float sound file ``out``; return where they landed.
 
     With ``statistics`` each piece's loudness statistics go into the timeline, for levelling to be
-    modelled on; they take a few kB per second of audio. Without (under a music bed the mix itself
-    is listened to), each group is metered as it goes by, and memory stays flat however long the part.
+    modelled on; they take a few kB per second of audio. Without (under a music bed, or for a part too
+    long to model, the mix itself is listened to), each group is metered as it goes by, and memory
+    stays flat however long the part.
     """
     import soundfile
 

@@ -86,13 +86,13 @@ class Levels:
 
 def streamed(mix: Mix, timeline: Timeline, ceiling_dbtp: float) -> Listen:
     """Listening to ``mix`` itself: it is mixed, limited at ``ceiling_dbtp`` and metered, all of it,
-    on every call (what a music bed under the voices needs)."""
+    on every call (what a music bed under the voices needs, and a part too long to model)."""
     return partial(_limited_pass, mix, timeline, ceiling_dbtp=ceiling_dbtp)
 
 
 def modelled(timeline: Timeline, ceiling_dbtp: float) -> Listen:
     """Listening modelled from the timeline's piece statistics (`pipeline.mix.stats`): arithmetic on a
-    few numbers per 2.5 ms, no audio read; for voices alone (no music bed)."""
+    few numbers per 2.5 ms, no audio read; for voices alone (no music bed), in parts of up to 30 minutes."""
     from pipeline.mix.stats import Listening
 
     listening = Listening(timeline.spans, timeline.stats, timeline.frames, timeline.rate, ceiling_dbtp)
