@@ -123,8 +123,10 @@ def scratch_dir(beside: Path, label: str) -> Iterator[Path]:
 
 
 def _mkdtemp(prefix: str, suffix: str, dir: Path) -> tuple[int, str]:
-    name = tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=dir)
-    return os.open(name, os.O_RDONLY), name
+    while True:
+        name = tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=dir)
+        with contextlib.suppress(FileNotFoundError):  # swept by another writer before it was opened
+            return os.open(name, os.O_RDONLY), name
 
 
 def _claim(

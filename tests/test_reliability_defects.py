@@ -70,6 +70,38 @@ def test_any_write_sweeps_the_stale_temporaries_of_its_folder(tmp_path: Path) ->
     assert all(path.exists() for path in mine)
 
 
+@pytest.mark.parametrize("kind", ["mkstemp", "mkdtemp"])
+def test_a_temporary_swept_before_its_lock_is_taken_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Another writer's sweep can land between a temporary's creation and its lock (two episodes
+    mastered at once in one folder); the writer makes a new one instead of failing."""
+    import tempfile
+
+    from pipeline.files import atomic_path, scratch_dir, sweep_temporaries
+
+    make = getattr(tempfile, kind)
+    swept: list[str] = []
+
+    def make_then_sweep(*args: object, **kwargs: object) -> object:
+        made = make(*args, **kwargs)
+        if not swept:  # the first one is swept by "another writer" before it is locked
+            sweep_temporaries(tmp_path)
+            swept.append("once")
+        return made
+
+    monkeypatch.setattr(tempfile, kind, make_then_sweep)
+    if kind == "mkdtemp":
+        with scratch_dir(tmp_path / "ep.mp3", "mix") as work:
+            (work / "voice.w64").write_bytes(b"\0" * 64)
+            assert work.is_dir()
+    else:
+        with atomic_path(tmp_path / "ep.mp3") as tmp:
+            tmp.write_bytes(b"episode")
+        assert (tmp_path / "ep.mp3").read_bytes() == b"episode"
+    assert swept and not list(tmp_path.glob(".*"))
+
+
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
 def test_unicode_text_with_a_byte_order_mark_is_read(tmp_path: Path, codec: str) -> None:
     from pipeline.files import read_text
