@@ -6,7 +6,8 @@ true-peak meter against the full ones, and the ceiling after encoding on inputs 
   (within 0.05 LU), unlimited and through the limiter.
 - The limiter and the true-peak meter oversample only where a peak could reach the ceiling (or beat
   the peak so far): their output is the same as with every sample oversampled, and an episode of
-  full-scale square bursts and clipped speech still decodes under the ceiling.
+  full-scale square bursts and clipped speech still decodes under the ceiling. The limiter's gain,
+  computed only in the spans a peak reaches, is its definition computed everywhere at once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from pipeline.mix import limiter as limiter_module
 from pipeline.mix.assemble import Piece, assemble
 from pipeline.mix.levels import EPISODE, SPEECH, modelled, streamed
 from pipeline.mix.limiter import TruePeakLimiter
-from pipeline.mix.loudness import LoudnessMeter, TruePeakMeter, true_peak_envelope, true_peak_envelope_over
+from pipeline.mix.loudness import (
+    CONTEXT,
+    LoudnessMeter,
+    TruePeakMeter,
+    true_peak_envelope,
+    true_peak_envelope_over,
+)
 from pipeline.mix.master import MixOptions, _mixdown, master
 from pipeline.script.model import Cast, Pause, Script, Section, Segment
 from pipeline.synth.render import RenderedSegment
@@ -167,6 +174,42 @@ def test_the_gated_limiter_is_the_full_limiter(kind: str, gain_db: float,
     peak = TruePeakMeter()
     peak.feed(gated)
     assert peak.dbtp <= -1.7 + 0.01
+
+
+def _limited_at_once(x: np.ndarray, ceiling_db: float) -> np.ndarray:
+    """The limiter's definition computed over the whole signal in one go, every frame: the reduction
+    needed from the full 4× envelope, spread `LOOKAHEAD_MS` ahead, released linearly, smoothed by
+    two moving averages (silence before and after the signal)."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    half = round(RATE * limiter_module.LOOKAHEAD_MS / 2000)
+    la, release, n = 2 * half, 6.0 / (limiter_module.RELEASE_MS_PER_6DB / 1000 * RATE), len(x)
+    padded = np.concatenate((np.zeros(CONTEXT), x, np.zeros(la + CONTEXT)))
+    rows = true_peak_envelope(padded)
+    peak = np.maximum(rows[CONTEXT:-CONTEXT], rows[CONTEXT - 1:-CONTEXT - 1])
+    over = peak > 10 ** (ceiling_db / 20)
+    needed = np.where(over, 20 * np.log10(np.where(over, peak, 1.0)) - ceiling_db, 0.0)
+    ahead = maximum_filter1d(needed, size=la + 1, origin=-(la // 2), mode="constant")[:n]
+    slope = release * np.arange(n)
+    released = np.concatenate((np.zeros(la), np.maximum.accumulate(ahead + slope) - slope))
+    smooth = released
+    for _ in range(2):  # trailing means over `half` + 1 frames
+        smooth = uniform_filter1d(smooth, half + 1, origin=half // 2, mode="constant")
+    return x * 10 ** (-smooth[la:] / 20)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**20), level_db=st.floats(-12, 12), ceiling_db=st.floats(-6, 0),
+       block=st.integers(1, 40000))
+def test_the_limiter_reduces_gain_only_where_its_definition_does(seed: int, level_db: float,
+                                                                 ceiling_db: float, block: int) -> None:
+    """The limiter computes its gain only in the spans a peak can reach; streamed in blocks of any
+    size it gives what its definition gives computed everywhere at once."""
+    rng = np.random.default_rng(seed)
+    x = _speech(RATE, 1.5, rng, level_db, float(rng.uniform(0, 6))).astype(np.float64)
+    x[: RATE // 100] *= np.linspace(0, 1, RATE // 100)
+    expected = _limited_at_once(x, ceiling_db)
+    np.testing.assert_allclose(_limited(x, ceiling_db, block), expected, rtol=0, atol=1e-9)
 
 
 @settings(max_examples=30, deadline=None)

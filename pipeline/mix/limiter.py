@@ -9,7 +9,9 @@ maximum filter, cumulative maximum for the release, cumulative sums for the aver
 two-hour episode is limited in seconds, and the oversampled signal is computed only around samples
 whose neighbourhood could reach the ceiling (`true_peak_envelope_over`): everywhere else the
 reduction needed is zero by a bound, not by a guess, so the output is the same as with the
-envelope computed everywhere.
+envelope computed everywhere. Likewise the gain is computed only in the spans that a frame needing
+a reduction reaches through the attack, the release and the smoothing (`_active`); elsewhere it is
+exactly unity.
 """
 
 from __future__ import annotations
@@ -70,30 +72,62 @@ class TruePeakLimiter:
         return needed
 
     def _emit(self, count: int) -> np.ndarray:
-        from scipy.ndimage import maximum_filter1d
-
         la = self._lookahead
         x = np.concatenate((self._past, self._pending[: count + la + CONTEXT]))
         needed = self._needed_reduction(x)  # one value per frame of pending[: count + la]
+        released = np.zeros(count)
+        out = self._pending[:count].copy()
+        for start, end in self._active(needed, count):
+            smooth = self._gain_reduction(needed[start: end + la], released[start:end], start == 0)
+            self.max_reduction_db = max(self.max_reduction_db, float(smooth.max(initial=0.0)))
+            out[start:end] *= 10 ** (-np.maximum(smooth, 0.0) / 20)  # rounding never lifts a sample
+        self._reduction = float(released[-1])
+        self._reduction_history = np.concatenate((self._reduction_history[count:], released[-la:]))
+        self._past = x[count: count + CONTEXT]
+        self._pending = self._pending[count:]
+        return out
+
+    def _active(self, needed: np.ndarray, count: int) -> list[tuple[int, int]]:
+        """The spans of the next ``count`` output frames whose gain can be reduced, in order.
+
+        A frame's reduction comes from a frame needing one at most `lookahead` frames later, from
+        the release of one earlier (it is back to zero ``needed / release`` frames on), or from the
+        smoothing's look back over the last `lookahead` frames; everywhere else it is exactly zero,
+        so most of a voice is passed through untouched and only these spans are computed.
+        """
+        la = self._lookahead
+        over = np.flatnonzero(needed)
+        starts = np.maximum(over - la, 0)
+        ends = over + (needed[over] // self._release).astype(np.int64) + 2 + la
+        if self._reduction > 0 or self._reduction_history.any():  # the last block's release and smoothing
+            starts = np.concatenate(([0], starts))
+            ends = np.concatenate(([int(self._reduction // self._release) + 2 + la], ends))
+        if not len(starts):
+            return []
+        ends = np.minimum(np.maximum.accumulate(ends), count)
+        first = np.flatnonzero(starts[1:] > ends[:-1]) + 1  # a span begins where none reaches
+        last = np.concatenate((first, [len(starts)])) - 1
+        return list(zip(starts[np.concatenate(([0], first))].tolist(), ends[last].tolist(), strict=True))
+
+    def _gain_reduction(self, needed: np.ndarray, released: np.ndarray, first: bool) -> np.ndarray:
+        """The smoothed reduction (dB) of a span of frames; fills ``released`` (the span's release).
+
+        ``needed`` runs `lookahead` frames past the span. A span other than the ``first`` of a block
+        starts from zero: nothing before it reaches into it (`_active`).
+        """
+        from scipy.ndimage import maximum_filter1d
+
+        la, count = self._lookahead, len(released)
         # Attack: each output frame takes the largest reduction needed within the next `la` frames.
         ahead = maximum_filter1d(needed, size=la + 1, mode="nearest")[la // 2: la // 2 + count]
         # Release: reduction falls by `release` dB per frame unless something needs more.
         slope = self._release * np.arange(1, count + 1)
         held = np.maximum.accumulate(ahead + slope) - slope
-        released = np.maximum(held, self._reduction - slope)
-        self._reduction = float(released[-1])
-        history = np.concatenate((self._reduction_history, released))
-        self._reduction_history = history[-la:]
+        released[:] = np.maximum(held, self._reduction - slope) if first else held
+        history = np.concatenate((self._reduction_history if first else np.zeros(la), released))
         # Two moving averages over the past `smooth` + 1 frames: a smooth S-shaped attack that ends
         # exactly at the peak, never below the reduction needed there.
-        smooth = _moving_mean(_moving_mean(history, self._smooth + 1), self._smooth + 1)
-        self.max_reduction_db = max(self.max_reduction_db, float(smooth.max(initial=0.0)))
-        out = self._pending[:count].copy()
-        down = np.flatnonzero(smooth > 0)  # most of a voice is not limited at all
-        out[down] *= 10 ** (-smooth[down] / 20)
-        self._past = x[count: count + CONTEXT]
-        self._pending = self._pending[count:]
-        return out
+        return _moving_mean(_moving_mean(history, self._smooth + 1), self._smooth + 1)
 
 
 def _moving_mean(x: np.ndarray, window: int) -> np.ndarray:
