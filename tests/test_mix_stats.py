@@ -212,6 +212,13 @@ def test_the_limiter_reduces_gain_only_where_its_definition_does(seed: int, leve
     np.testing.assert_allclose(_limited(x, ceiling_db, block), expected, rtol=0, atol=1e-9)
 
 
+def test_a_gating_block_and_its_neighbours_hold_the_filters_reach() -> None:
+    from pipeline.mix import loudness
+
+    reach, _ = loudness._reach_and_gain()
+    assert loudness.GATE_FRAMES >= reach
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**20), level_db=st.floats(-40, 6), threshold_db=st.floats(-30, 3))
 def test_the_gated_envelope_is_exact_wherever_it_can_matter(seed: int, level_db: float,

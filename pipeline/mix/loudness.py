@@ -215,9 +215,11 @@ def true_peak_envelope(x: np.ndarray) -> np.ndarray:
     return envelope
 
 
-GATE_FRAMES = 64
-"""Frames per gating block of `true_peak_envelope_over`: longer than the interpolation filter's reach,
-short enough that the envelope is computed around peaks only."""
+GATE_FRAMES = 16
+"""Frames per gating block of `true_peak_envelope_over`: no shorter than the interpolation filter's
+reach (so a block and its two neighbours hold every frame an interpolated point in it depends on),
+and short, so a peak makes few frames around it be computed (measured on the seed's episode, 64 →
+16 frames cut the cost of gating by about two fifths)."""
 
 
 @functools.cache
