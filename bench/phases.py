@@ -2,10 +2,10 @@
 
     python bench/phases.py OUT.json make essay.txt --cast samantha --site site
 
-Calls the same entry point as the ``essaycast`` script (`pipeline.cli.main`), after wrapping the
-stage functions below so each call adds its wall time and CPU time to a phase; the totals (seconds,
-CPU-seconds and calls per phase, and the CPU time of this process as a whole, under "process") are
-written to OUT.json when the command exits. The wrappers cost microseconds per call.
+Calls the CLI the ``essaycast`` script runs (`pipeline.cli.main`, via `pipeline.__main__`), after
+wrapping the stage functions below so each call adds its wall time and CPU time to a phase; the
+totals (seconds, CPU-seconds and calls per phase, and the CPU time of this process as a whole,
+under "process") are written to OUT.json when the command exits. The wrappers cost microseconds per call.
 Phases nest: "mastering" contains the ones after it, but parts whose segments are all in are
 mastered while synthesis still runs (`EarlyParts`), so their phases fall inside "synthesis". Every
 phase's CPU time is that of the thread it ran on (synthesis workers are other processes and not in
