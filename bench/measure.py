@@ -23,6 +23,7 @@ SAMPLE_S = 0.1
 """How often the process tree's memory is sampled."""
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
 class CommandFailed(RuntimeError):
@@ -45,6 +46,32 @@ class Run:
     """What it printed on standard output."""
     cpu_s: float = 0.0
     """CPU time (user + system) of the command and the descendants it waited for."""
+    machine_busy_s: float = 0.0
+    """CPU time every process on the machine used while it ran, this one's included (from /proc/stat;
+    0 where that is unavailable): what is left of the cores' time was idle, what is not this command's
+    went to others sharing the machine."""
+
+    def idle_s(self, cores: int) -> float:
+        """Core-seconds no process used while the command ran (without /proc/stat: that it did not)."""
+        return max(0.0, cores * self.wall_s - max(self.machine_busy_s, self.cpu_s))
+
+    def others_s(self) -> float:
+        """CPU-seconds other processes on the machine took while the command ran."""
+        return max(0.0, self.machine_busy_s - self.cpu_s)
+
+
+def machine_busy_s() -> float:
+    """CPU-seconds all processes have used since boot, summed over the cores (0 without /proc/stat).
+
+    The first line of /proc/stat counts ticks per state; idle and waiting for I/O are not busy, and
+    guest time is already inside user time.
+    """
+    try:
+        ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    return (user + nice + system + irq + softirq + steal) * TICK_S
 
 
 def _children() -> dict[int, list[int]]:
@@ -112,7 +139,7 @@ def run(
     """
     err = log.open("wb") if log else open(os.devnull, "wb")  # noqa: SIM115 - closed below
     with err, tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
+        start, busy = time.perf_counter(), machine_busy_s()
         process = subprocess.Popen(list(command), cwd=cwd, env=dict(env) if env else None,
                                    stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         sampler = _TreeSampler(process.pid)
@@ -120,7 +147,7 @@ def run(
             sampler.start()
         # wait4, not wait: it also returns the child's resource usage (peak RSS).
         _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
+        wall, busy = time.perf_counter() - start, machine_busy_s() - busy
         sampler.stopped.set()
         if sample_memory:
             sampler.join()
@@ -131,7 +158,7 @@ def run(
         tail = log.read_text(errors="replace")[-2000:] if log else ""
         raise CommandFailed(f"{' '.join(command)} exited {process.returncode}\n{tail}")
     return Run(tuple(command), wall, usage.ru_maxrss / 1024, sampler.peak_kb / 1024, stdout,
-               usage.ru_utime + usage.ru_stime)
+               usage.ru_utime + usage.ru_stime, busy)
 
 
 @dataclass(frozen=True)

@@ -315,11 +315,9 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
     kept = [lame + verify for lame, verify in zip(lame_cpu, verify_cpu, strict=True)]
     floor_cpu = [workers + k for workers, k in zip(workers_cpu, kept, strict=True)]
     cores = os.cpu_count() or 1
-    # Mastering may fill whatever the stage alone left idle; beyond that it lengthens the make.
-    floor_wall = [max(r.synthesis.wall_s, (r.synthesis.cpu_s + k) / cores)
-                  for r, k in zip(reps, kept, strict=True)]
-    busy_make = median([r.make.run.cpu_s / (r.make.run.wall_s * cores) for r in reps])
-    busy_alone = median([r.synthesis.cpu_s / (r.synthesis.wall_s * cores) for r in reps])
+    floor_wall = [stage_floor(r.synthesis, k, cores) for r, k in zip(reps, kept, strict=True)]
+    idle_alone = [r.synthesis.idle_s(cores) for r in reps]
+    others_alone = [r.synthesis.others_s() for r in reps]
     floor_mastering = encoder.get("cpu_s_per_minute", 0.0) + median(verify_cpu) / minutes
     start_s = [r.worker["whole process"] for r in reps]
     worker_text = ", ".join(f"{k.removesuffix('_s')} {v:.2f} s" for k, v in reps[0].worker.items()
@@ -352,12 +350,14 @@ def figures(plan: Plan, reps: list[Repetition], help_times: list[float], long: M
                TARGETS["stage"], f"make {_seconds(make)} s, synthesis alone {_seconds(alone)} s "
                f"({alone_cpu_text} CPU-s; bench/stages.py synthesis, same workers, cold cache); the make's "
                f"own synthesis stage {_seconds(synthesis)} s"),
-        Figure("1d floor. synthesis alone + MP3 encoder + verification on every core ÷ synthesis alone "
-               "(wall)", median(floor_wall) / median(alone), "×", None,
-               f"{_seconds(floor_wall)} s: the synthesis stage's {alone_cpu_text} CPU-s, the encoder's "
-               f"{_seconds(lame_cpu)} and the verification's {_seconds(verify_cpu)} CPU-s spread over "
-               f"{cores} cores with none idle, against the stage alone, which kept them {busy_alone:.0%} "
-               f"busy (the make {busy_make:.0%}); 1d if all else cost nothing; "
+        Figure("1d floor. synthesis alone + MP3 encoder + verification, in the core time it left idle, "
+               "then in what other processes left ÷ synthesis alone (wall)",
+               median(floor_wall) / median(alone), "×", None,
+               f"{_seconds(floor_wall)} s: the stage alone, its cores' idle time filled with the "
+               f"encoder's {_seconds(lame_cpu)} and the verification's {_seconds(verify_cpu)} CPU-s and "
+               f"the rest at the share of {cores} cores other processes left (while the stage ran alone "
+               f"its cores were idle {_seconds(idle_alone)} core-s, others took {_seconds(others_alone)} "
+               "CPU-s); 1d if all else cost nothing; "
                + _against(median(floor_wall) / median(alone), TARGETS["stage"])),
         Figure("1e. mastering CPU per minute of audio", median(mastering_cpu) / minutes, " CPU-s/min",
                TARGETS["mastering"], f"{_seconds(mastering_cpu)} CPU-s for {minutes:.2f} min (cold make, "
@@ -422,6 +422,19 @@ MASTERING = ("assembling", "balancing", "encoding", "MP3 encoder (LAME)", "verif
              "tags, sidecars")
 """Phases inside mastering. The first four run once per part, and parts are mastered side by side on
 threads, so they are summed over the threads and can add up to more than mastering's wall time."""
+
+
+def stage_floor(alone: Run, kept_cpu_s: float, cores: int) -> float:
+    """The least wall time a make could take, given its synthesis stage's run alone and the CPU time
+    mastering must spend at the least (``kept_cpu_s``).
+
+    That CPU time fills the core-seconds the stage left idle first (every one of them, which real
+    dependencies never allow: a lower bound); what does not fit lengthens the make at the rate of the
+    cores other processes on the machine left, on average, while the stage ran.
+    """
+    spill = max(0.0, kept_cpu_s - alone.idle_s(cores))
+    free_cores = max(cores - alone.others_s() / alone.wall_s, 1e-3) if alone.wall_s else cores
+    return alone.wall_s + spill / free_cores
 
 
 def _against(floor: float, target: Target) -> str:

@@ -75,6 +75,31 @@ def test_run_measures_a_command_and_reports_failure(bench: dict[str, ModuleType]
     assert machine.commit == "unknown" and machine.cores >= 1 and "load average" in machine.describe()
 
 
+def test_run_counts_the_machines_busy_time(bench: dict[str, ModuleType], tmp_path: Path) -> None:
+    if not Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat here")
+    measure = bench["measure"]
+    burn = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass"
+    done = measure.run([sys.executable, "-c", burn], tmp_path, sample_memory=False)
+    assert done.cpu_s >= 0.5
+    assert done.machine_busy_s >= done.cpu_s - 0.05  # ticks are 10 ms
+    assert done.idle_s(2) + done.machine_busy_s == pytest.approx(2 * done.wall_s, abs=0.05)
+
+
+def test_stage_floor_fills_idle_cores_then_shares_what_others_leave(bench: dict[str, ModuleType]) -> None:
+    run, measure = bench["run"], bench["measure"]
+
+    def alone(busy: float) -> object:
+        return measure.Run(("stage",), 40.0, 100.0, 150.0, "", cpu_s=72.0, machine_busy_s=busy)
+
+    assert run.stage_floor(alone(76.0), 4.0, 2) == 40.0  # fits in the 4 idle core-seconds
+    assert run.stage_floor(alone(72.0), 18.0, 2) == pytest.approx(40.0 + 10.0 / 2)
+    # Others took 8 CPU-s in 40 s, so the make has 1.8 cores for what spills over.
+    assert run.stage_floor(alone(80.0), 18.0, 2) == pytest.approx(40.0 + 18.0 / 1.8)
+    # Without /proc/stat the stage is taken to have had the machine to itself.
+    assert run.stage_floor(alone(0.0), 18.0, 2) == pytest.approx(45.0)
+
+
 def test_figures_and_history_newest_first(bench: dict[str, ModuleType], tmp_path: Path) -> None:
     history = bench["history"]
     met = history.Figure("warm", 2.0, " s", history.Target(3.0, inclusive=False, unit=" s"), "2.0 s")
