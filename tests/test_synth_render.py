@@ -197,3 +197,54 @@ def test_progress_bar_counts_hits_and_synthesis(synthesized: list[tuple[str, str
     with render_progress(Console(file=out, width=100, force_terminal=False)) as on_progress:
         render(script(s1="alt"), workers=1, on_progress=on_progress)
     assert "5/5" in out.getvalue() and "4 cached" in out.getvalue()
+
+
+def handed_out(jobs: list[render_module.Job], workers: int, finishing: list[int]) -> list[set[str]]:
+    """Which voices each worker was given when jobs are handed out as `LocalPool` does: `IN_FLIGHT` to
+    each worker first, then one more to whichever worker finishes next (``finishing``, cycled). Every
+    job is handed out once, and none later than a worker's look-ahead past its place in the order."""
+    dispatch = render_module.Dispatch(jobs, workers)
+    given: list[list[render_module.Job]] = [[] for _ in range(workers)]
+    order: list[render_module.Job] = []
+
+    def hand_out(worker: int) -> None:
+        job = dispatch.next(worker)
+        assert job is not None
+        given[worker].append(job)
+        order.append(job)
+
+    for _ in range(render_module.IN_FLIGHT):
+        for worker in range(workers):
+            hand_out(worker)
+    turn = 0
+    while dispatch.pending:
+        hand_out(finishing[turn % len(finishing)])
+        turn += 1
+    assert dispatch.next(0) is None
+    assert sorted(job.key for job in order) == sorted(job.key for job in jobs)
+    late = max(order.index(job) - place for place, job in enumerate(jobs))
+    assert late <= render_module.LOOK_AHEAD * workers
+    return [{job.voice.name for job in jobs_} for jobs_ in given]
+
+
+NARRATOR, SAMANTHA = Voice("narrator", "piper"), Voice("samantha", "kokoro")
+
+
+@pytest.mark.parametrize("first", [1, 6])
+@pytest.mark.parametrize("finishing", [[0, 1], [1, 0], [1, 1, 0], [0, 0, 0, 1]])
+def test_a_voice_with_few_lines_is_loaded_by_one_worker(finishing: list[int], first: int) -> None:
+    """Three of Samantha's lines among sixty of the narrator's, the first before either worker has
+    started or after both have: one worker speaks them all, so the other never loads her model,
+    whichever worker happens to finish first, and her lines are not put off to the end."""
+    jobs = [render_module.Job(f"n{i}", NARRATOR, "line") for i in range(60)]
+    for at in (45, 20, first):
+        jobs.insert(at, render_module.Job(f"s{at}", SAMANTHA, "line"))
+    voices = handed_out(jobs, 2, finishing)
+    assert sorted(map(len, voices)) == [1, 2] and all("narrator" in v for v in voices)
+
+
+def test_a_voice_with_many_lines_spreads_over_every_worker() -> None:
+    """When one voice's lines fill what a worker may look ahead, it takes them rather than idle."""
+    jobs = [render_module.Job(f"n{i}", NARRATOR, "line") for i in range(3)]
+    jobs += [render_module.Job(f"s{i}", SAMANTHA, "line") for i in range(40)]
+    assert all("samantha" in voices for voices in handed_out(jobs, 2, [0, 1]))

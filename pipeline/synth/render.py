@@ -289,16 +289,56 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+IN_FLIGHT = 2
+"""Jobs a worker holds at once: the one it speaks and the next, so it never waits for the round trip."""
+LOOK_AHEAD = 4
+"""Jobs per worker a worker may look past, in the order they should start, for one in a voice it has
+already loaded."""
+
+
+class Dispatch:
+    """Which job each worker takes next: among the next `LOOK_AHEAD` jobs per worker, the first in
+    order whose voice it has loaded already or no worker has; else the first in order.
+
+    Each worker process loads a voice's model the first time it is given one of its lines (Kokoro
+    adds ~190 MB to a worker), and keeps it. Handing out jobs purely in order lets every worker load
+    every voice, even one with two lines in the script. Here a worker passes over a line whose voice
+    another worker has, so a voice with few lines stays with the worker that took its first, while a
+    voice with many fills every worker's look-ahead and spreads over them all: no worker idles for
+    want of a model, and no line waits for long.
+    """
+
+    def __init__(self, jobs: Sequence[Job], workers: int) -> None:
+        self.pending = list(jobs)
+        self.loaded: list[set[str]] = [set() for _ in range(workers)]
+        self.window = LOOK_AHEAD * workers
+
+    def next(self, worker: int) -> Job | None:
+        """The job ``worker`` should take next (None when all are handed out)."""
+        if not self.pending:
+            return None
+        mine = self.loaded[worker]
+        anywhere = set().union(*self.loaded)
+        ahead = self.pending[: self.window]
+        index = next((i for i, job in enumerate(ahead)
+                      if repr(job.voice) in mine or repr(job.voice) not in anywhere), 0)
+        job = self.pending.pop(index)
+        mine.add(repr(job.voice))
+        return job
+
+
 @dataclass(frozen=True)
 class LocalPool:
     """Jobs on this machine: one worker process per core with one ONNX thread each (measured: 2
-    processes × 1 thread beat 1 × 2), or this process alone when one worker is asked for."""
+    processes × 1 thread beat 1 × 2), or this process alone when one worker is asked for. Jobs are
+    handed to each worker as it finishes one (`Dispatch`), so a voice's model is loaded only where
+    its lines go."""
 
     workers: int | None = None
     """Processes (default: one per core; 1 runs the jobs in this process)."""
 
     def run(self, jobs: Sequence[Job]) -> Iterator[tuple[Job, Outcome]]:
-        """Run ``jobs`` in order of the list, yielding each as it finishes."""
+        """Run ``jobs`` in about the order of the list, yielding each as it finishes."""
         if not jobs:
             return
         cores = _cores()
@@ -309,25 +349,45 @@ class LocalPool:
             return
 
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
         # spawn, not fork: a forked child would inherit onnxruntime's thread pools in an unknown state.
         context = multiprocessing.get_context("spawn")
         threads = max(1, cores // workers)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
-            futures = {pool.submit(synthesize, job, threads): job for job in jobs}
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            except BrokenProcessPool:
-                # Out of memory, a crashing native library, or a calling script without a __main__ guard.
-                raise EssaycastError(
-                    "a synthesis worker process stopped unexpectedly",
-                    hint="run again (finished segments are cached), or with one worker to render in-process",
-                ) from None
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+        # One single-process pool per worker: a shared pool's workers take whatever job is next.
+        pools = [ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker)
+                 for _ in range(workers)]
+        dispatch = Dispatch(jobs, workers)
+        running: dict[Future[Outcome], tuple[int, Job]] = {}
+
+        def hand_out(worker: int) -> None:
+            job = dispatch.next(worker)
+            if job is not None:
+                running[pools[worker].submit(synthesize, job, threads)] = worker, job
+
+        try:
+            for _ in range(IN_FLIGHT):
+                for worker in range(workers):
+                    hand_out(worker)
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    worker, job = running.pop(future)
+                    outcome = future.result()
+                    hand_out(worker)
+                    yield job, outcome
+        except BrokenProcessPool:
+            # Out of memory, a crashing native library, or a calling script without a __main__ guard.
+            raise EssaycastError(
+                "a synthesis worker process stopped unexpectedly",
+                hint="run again (finished segments are cached), or with one worker to render in-process",
+            ) from None
+        finally:
+            for pool in pools:
+                pool.shutdown(wait=False, cancel_futures=True)
+            for pool in pools:
+                pool.shutdown(wait=True)
 
 
 def _start_worker() -> None:
