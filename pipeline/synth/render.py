@@ -385,9 +385,7 @@ class LocalPool:
             ) from None
         finally:
             for pool in pools:
-                pool.shutdown(wait=False, cancel_futures=True)
-            for pool in pools:
-                pool.shutdown(wait=True)
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _start_worker() -> None:
